@@ -1,0 +1,110 @@
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+
+import { createApiRouter } from './api-routes';
+import { createAuthRouter } from './auth/auth-routes';
+import { PasswordHasher } from './auth/password-hasher';
+import { SessionStore } from './auth/session-store';
+import { TokenService } from './auth/token-service';
+import { UserStore } from './auth/user-store';
+import type { Config } from './config';
+import type { Db } from './database';
+import { HttpError } from './http-error';
+
+/** Everything the app needs from outside; tests pass a temp database and a fake clock. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  /** The current time in epoch milliseconds. */
+  now: () => number;
+  logger: Logger;
+}
+
+/** Builds the token server (API, and the built Angular app when it exists) without reading env or listening. */
+export function createApp(deps: AppDeps): Express {
+  const { config, db, now, logger } = deps;
+  const tokens = new TokenService({
+    config,
+    users: new UserStore(db),
+    sessions: new SessionStore(db),
+    passwords: new PasswordHasher(),
+    now,
+  });
+
+  const app = express();
+  app.use(requestLogger(logger));
+  app.use(
+    helmet({
+      // The server also runs over plain http on a LAN address, where upgrading every request would break the app.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
+  app.use(cors({ origin: config.corsOrigins, exposedHeaders: ['WWW-Authenticate'] }));
+  app.use(express.json({ limit: '10kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use('/authorization', createAuthRouter({ config, tokens }));
+  app.use('/api', createApiRouter(tokens));
+  app.use(['/api', '/authorization'], notFound);
+
+  const index = join(config.staticDir, 'index.html');
+  if (existsSync(index)) {
+    app.use(express.static(config.staticDir));
+    app.get('/{*path}', (_req, res) => {
+      res.sendFile(index, { headers: { 'Cache-Control': 'no-cache' } });
+    });
+  }
+  app.use(notFound);
+  app.use(handleError(logger));
+  return app;
+}
+
+/** One line per request: method, path without the query, status, ms. No headers, so no tokens; no bodies. */
+function requestLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+  });
+}
+
+const notFound: RequestHandler = () => {
+  throw new HttpError(404, 'not_found', 'There is nothing at this path');
+};
+
+/** Answers every error as JSON; client errors (incl. body-parser's) keep their 4xx, anything else is logged once as a 500. */
+function handleError(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    let httpError = toHttpError(error);
+    if (!httpError) {
+      logger.error({ err: error }, 'Unhandled error');
+      httpError = new HttpError(500, 'server_error', 'The server could not handle the request');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(httpError.status).set(httpError.headers).json({ error: httpError.code, error_description: httpError.description });
+  };
+}
+
+/** Maps our errors, and the 4xx errors of body-parser and serve-static, to an HttpError. */
+function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  if (type === 'entity.too.large') return new HttpError(413, 'invalid_request', 'The request body is larger than 10 kB');
+  if (type === 'entity.parse.failed') return new HttpError(400, 'invalid_request', 'The request body is not valid JSON');
+  return new HttpError(status, 'invalid_request', 'The request could not be read');
+}

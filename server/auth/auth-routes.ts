@@ -1,0 +1,108 @@
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+
+import type { Config } from '../config';
+import { HttpError } from '../http-error';
+import { MAX_PASSWORD_BYTES } from './password-hasher';
+import type { TokenService } from './token-service';
+
+/** The longest user name accepted, in characters. */
+export const MAX_USER_NAME_LENGTH = 128;
+
+/** The longest refresh token read; longer ones are refused as malformed before any other work. */
+export const MAX_REFRESH_TOKEN_LENGTH = 1024;
+
+/**
+ * The `/authorization` routes: sign in, refresh, logout.
+ *
+ * This is a first-party login API for our own app, not the OAuth password grant (which RFC 9700 §2.4 forbids
+ * offering to third-party clients), so it does not accept `grant_type=password`.
+ */
+export function createAuthRouter(deps: { config: Config; tokens: TokenService }): Router {
+  const { config, tokens } = deps;
+  const router = express.Router();
+
+  router.post('/token', signInLimiter(config), async (req, res) => {
+    const body = readBody(req);
+    const userName = readString(body, 'userName', (value) => value.length > MAX_USER_NAME_LENGTH);
+    const password = readString(body, 'password', (value) => Buffer.byteLength(value) > MAX_PASSWORD_BYTES);
+    res.set(NO_STORE).json(await tokens.signIn(userName, password));
+  });
+
+  router.post('/refresh', ...refreshLimiter(config), (req, res) => {
+    const refreshToken = readString(readBody(req), 'refreshToken', (value) => value.length > MAX_REFRESH_TOKEN_LENGTH);
+    res.set(NO_STORE).json(tokens.refresh(refreshToken));
+  });
+
+  router.post('/logout', (req, res) => {
+    const refreshToken = readString(readBody(req), 'refreshToken', (value) => value.length > MAX_REFRESH_TOKEN_LENGTH);
+    tokens.logout(refreshToken);
+    res.status(204).end();
+  });
+
+  router.all(['/token', '/refresh', '/logout'], () => {
+    throw new HttpError(405, 'method_not_allowed', 'Use POST', { Allow: 'POST' });
+  });
+
+  return router;
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/** Counts failed sign-ins per IP and user name; X-Forwarded-For is never trusted, so rotating it changes nothing. */
+function signInLimiter(config: Config): RequestHandler {
+  return rateLimit({
+    windowMs: config.loginWindowSeconds * 1000,
+    limit: config.loginMaxFailures,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${userNameOf(req)}`,
+    handler: (_req, _res, next) => next(new HttpError(429, 'too_many_requests', 'Too many failed sign-in attempts; try again later')),
+    validate: { xForwardedForHeader: false },
+  });
+}
+
+/** Limits refreshes per IP (REFRESH_RATE_LIMIT per minute, generous for many tabs); none when it is 0. */
+function refreshLimiter(config: Config): RequestHandler[] {
+  if (config.refreshRateLimit === 0) return [];
+  return [
+    rateLimit({
+      windowMs: 60_000,
+      limit: config.refreshRateLimit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, _res, next) => next(new HttpError(429, 'too_many_requests', 'Too many refreshes; try again later')),
+      validate: { xForwardedForHeader: false },
+    }),
+  ];
+}
+
+function userNameOf(req: Request): string {
+  const body: unknown = req.body;
+  const userName = isObject(body) && Object.hasOwn(body, 'userName') ? body['userName'] : undefined;
+  return typeof userName === 'string' ? userName.slice(0, MAX_USER_NAME_LENGTH) : '';
+}
+
+function readBody(req: Request): Record<string, unknown> {
+  // express.json leaves req.body undefined for other content types.
+  const body: unknown = req.body;
+  if (!isObject(body)) throw invalidRequest('The body must be a JSON object (Content-Type: application/json)');
+  return body;
+}
+
+/** Reads an own string property; missing, empty, whitespace-only, non-string or too long is 400 `invalid_request`. */
+function readString(body: Record<string, unknown>, field: string, isTooLong: (value: string) => boolean): string {
+  const value = Object.hasOwn(body, field) ? body[field] : undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw invalidRequest(`"${field}" must be a non-empty string`);
+  if (isTooLong(value)) throw invalidRequest(`"${field}" is too long`);
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalidRequest(description: string): HttpError {
+  return new HttpError(400, 'invalid_request', description);
+}

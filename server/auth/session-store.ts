@@ -1,0 +1,68 @@
+import type { Db } from '../database';
+
+/** A session row joined with its user's name; times are epoch milliseconds. */
+export interface Session {
+  id: string;
+  userId: string;
+  userName: string;
+  counter: number;
+  createdAt: number;
+  expiresAt: number;
+  rotatedAt: number | null;
+  revokedAt: number | null;
+  revokeReason: string | null;
+}
+
+/** Why a session was revoked. */
+export type RevokeReason = 'logout' | 'reuse';
+
+/** Owns the SQL for the `sessions` table. It stores counters, never refresh tokens. */
+export class SessionStore {
+  constructor(private readonly db: Db) {}
+
+  /** Runs `work` in one IMMEDIATE transaction, so a read-decide-write is atomic across processes too. */
+  inTransaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  /** Opens a session at counter 0. */
+  create(session: { id: string; userId: string; createdAt: number; expiresAt: number }): void {
+    this.db
+      .prepare('INSERT INTO sessions (id, user_id, counter, created_at, expires_at) VALUES (?, ?, 0, ?, ?)')
+      .run(session.id, session.userId, session.createdAt, session.expiresAt);
+  }
+
+  /** Returns the session and its user's name, or undefined if either is gone. */
+  find(id: string): Session | undefined {
+    return this.db
+      .prepare<[string], Session>(
+        `SELECT s.id, s.user_id AS userId, u.name AS userName, s.counter, s.created_at AS createdAt,
+                s.expires_at AS expiresAt, s.rotated_at AS rotatedAt, s.revoked_at AS revokedAt,
+                s.revoke_reason AS revokeReason
+           FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.id = ?`,
+      )
+      .get(id);
+  }
+
+  /** Moves a live session from `counter` to `counter + 1`; false if another request got there first. */
+  advance(id: string, counter: number, now: number): boolean {
+    return (
+      this.db
+        .prepare('UPDATE sessions SET counter = counter + 1, rotated_at = ? WHERE id = ? AND counter = ? AND revoked_at IS NULL')
+        .run(now, id, counter).changes === 1
+    );
+  }
+
+  /** Revokes the session if it is still live; the first reason wins. */
+  revoke(id: string, now: number, reason: RevokeReason): void {
+    this.db
+      .prepare('UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL')
+      .run(now, reason, id);
+  }
+
+  /** Deletes sessions whose absolute lifetime ended before `now`; returns how many. */
+  deleteExpired(now: number): number {
+    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
+  }
+}

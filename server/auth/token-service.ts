@@ -1,0 +1,187 @@
+import { createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+
+import type { Config } from '../config';
+import { HttpError } from '../http-error';
+import type { PasswordHasher } from './password-hasher';
+import type { SessionStore } from './session-store';
+import type { UserStore } from './user-store';
+
+/** The body of a successful sign-in or refresh, as the API contract names its fields. */
+export interface TokenResponse {
+  userId: string;
+  userName: string;
+  authorizationToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+/** The verified claims of an access token. */
+export interface AccessClaims {
+  sub: string;
+  name: string;
+  sid: string;
+  iat: number;
+  exp: number;
+}
+
+/** The result of `verifyAccessToken`: the claims, or why the token is refused. */
+export type AccessTokenCheck = { valid: true; claims: AccessClaims } | { valid: false; reason: string };
+
+/** What `TokenService` needs. */
+export interface TokenServiceDeps {
+  config: Config;
+  users: UserStore;
+  sessions: SessionStore;
+  passwords: PasswordHasher;
+  now: () => number;
+}
+
+/** The JWT `typ` of access tokens (RFC 9068), which tells them apart from any other JWT signed with the key. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** The longest bearer token verified; anything longer is rejected without parsing. */
+const MAX_ACCESS_TOKEN_LENGTH = 4096;
+
+/** `<session id: 16 bytes>.<counter: decimal>.<HMAC-SHA256: 32 bytes>`, all base64url. */
+const REFRESH_TOKEN_FORMAT = /^([A-Za-z0-9_-]{22})\.(0|[1-9][0-9]{0,14})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * Signs in, rotates refresh tokens with reuse detection, and issues and verifies access tokens.
+ *
+ * A refresh token is `sessionId.counter.mac`, where mac = HMAC(refreshKey, sessionId.counter). The database keeps
+ * only each session's current counter, so nothing usable as a refresh token is at rest, and the current token can
+ * be recomputed byte for byte. Access tokens are not checked against sessions: after logout or reuse detection
+ * they stay valid until they expire, at most `ACCESS_TOKEN_TTL_SECONDS` later.
+ */
+export class TokenService {
+  private readonly accessKey: KeyObject;
+  private readonly refreshKey: Buffer;
+
+  constructor(private readonly deps: TokenServiceDeps) {
+    // Independent keys for the two token kinds, so neither can be forged from the other.
+    this.accessKey = createSecretKey(deriveKey(deps.config.jwtSecret, 'access-token'));
+    this.refreshKey = deriveKey(deps.config.jwtSecret, 'refresh-token');
+  }
+
+  /** Opens a new session for valid credentials; otherwise throws 401 `invalid_credentials`, the same for unknown users. */
+  async signIn(userName: string, password: string): Promise<TokenResponse> {
+    const user = this.deps.users.findByName(userName);
+    const valid = await this.deps.passwords.verify(password, user?.passwordHash);
+    if (!user || !valid) throw new HttpError(401, 'invalid_credentials', 'The user name or password is incorrect');
+
+    const now = this.deps.now();
+    const sessionId = randomBytes(16).toString('base64url');
+    this.deps.sessions.create({
+      id: sessionId,
+      userId: user.id,
+      createdAt: now,
+      expiresAt: now + this.deps.config.sessionTtlSeconds * 1000,
+    });
+    return this.respond(user.id, user.name, sessionId, 0);
+  }
+
+  /** Rotates the session of `refreshToken`; a retired token revokes its session; any failure is 400 `invalid_grant`. */
+  refresh(refreshToken: string): TokenResponse {
+    const parsed = this.parseRefreshToken(refreshToken);
+    if (!parsed) throw invalidGrant();
+
+    const now = this.deps.now();
+    const windowMs = this.deps.config.refreshReuseWindowSeconds * 1000;
+    // The transaction returns instead of throwing, so a reuse revocation commits even though the answer is an error.
+    const outcome = this.deps.sessions.inTransaction(() => {
+      const session = this.deps.sessions.find(parsed.sessionId);
+      if (!session || session.revokedAt !== null || now >= session.expiresAt) return undefined;
+      if (parsed.counter === session.counter) {
+        return this.deps.sessions.advance(session.id, session.counter, now) ? { session, counter: session.counter + 1 } : undefined;
+      }
+      const isForgivenPredecessor =
+        parsed.counter === session.counter - 1 && session.rotatedAt !== null && now - session.rotatedAt < windowMs;
+      if (isForgivenPredecessor) return { session, counter: session.counter };
+      if (parsed.counter < session.counter) this.deps.sessions.revoke(session.id, now, 'reuse');
+      return undefined;
+    });
+    if (!outcome) throw invalidGrant();
+    return this.respond(outcome.session.userId, outcome.session.userName, outcome.session.id, outcome.counter);
+  }
+
+  /** Revokes the session of any authentic refresh token, current or retired; anything else is silently ignored. */
+  logout(refreshToken: string): void {
+    const parsed = this.parseRefreshToken(refreshToken);
+    if (parsed) this.deps.sessions.revoke(parsed.sessionId, this.deps.now(), 'logout');
+  }
+
+  /** Checks an access token: HS256 only, our `iss`/`aud`/`typ`, and an `exp` in the future. */
+  verifyAccessToken(token: string): AccessTokenCheck {
+    if (token.length > MAX_ACCESS_TOKEN_LENGTH) return { valid: false, reason: 'The access token is invalid' };
+    let decoded: jwt.Jwt;
+    try {
+      decoded = jwt.verify(token, this.accessKey, {
+        algorithms: ['HS256'],
+        issuer: this.deps.config.jwtIssuer,
+        audience: this.deps.config.jwtAudience,
+        clockTimestamp: Math.floor(this.deps.now() / 1000),
+        complete: true,
+      });
+    } catch (error) {
+      const reason = error instanceof jwt.TokenExpiredError ? 'The access token expired' : 'The access token is invalid';
+      return { valid: false, reason };
+    }
+    const claims = decoded.payload as Partial<AccessClaims>;
+    // jsonwebtoken accepts a token without `exp`; the contract requires one.
+    const isAccessToken =
+      decoded.header.typ === ACCESS_TOKEN_TYPE &&
+      typeof claims.exp === 'number' &&
+      typeof claims.sub === 'string' &&
+      typeof claims.name === 'string' &&
+      typeof claims.sid === 'string';
+    return isAccessToken ? { valid: true, claims: claims as AccessClaims } : { valid: false, reason: 'The access token is invalid' };
+  }
+
+  private respond(userId: string, userName: string, sessionId: string, counter: number): TokenResponse {
+    const { config, now } = this.deps;
+    const iat = Math.floor(now() / 1000);
+    const claims = {
+      sub: userId,
+      name: userName,
+      sid: sessionId,
+      iat,
+      exp: iat + config.accessTokenTtlSeconds,
+      iss: config.jwtIssuer,
+      aud: config.jwtAudience,
+    };
+    return {
+      userId,
+      userName,
+      authorizationToken: jwt.sign(claims, this.accessKey, { algorithm: 'HS256', header: { alg: 'HS256', typ: ACCESS_TOKEN_TYPE } }),
+      refreshToken: `${sessionId}.${counter}.${this.mac(sessionId, counter).toString('base64url')}`,
+      tokenType: 'Bearer',
+      expiresIn: config.accessTokenTtlSeconds,
+    };
+  }
+
+  /** Checks format and MAC without touching the database, so forged tokens cost little and change nothing. */
+  private parseRefreshToken(token: string): { sessionId: string; counter: number } | undefined {
+    const match = REFRESH_TOKEN_FORMAT.exec(token);
+    if (!match) return undefined;
+    const [, sessionId, counterText, macText] = match;
+    const counter = Number(counterText);
+    // Compare the canonical text: base64url decoding ignores the last character's spare bits.
+    const expected = Buffer.from(this.mac(sessionId, counter).toString('base64url'));
+    if (!timingSafeEqual(Buffer.from(macText), expected)) return undefined;
+    return { sessionId, counter };
+  }
+
+  private mac(sessionId: string, counter: number): Buffer {
+    return createHmac('sha256', this.refreshKey).update(`${sessionId}.${counter}`).digest();
+  }
+}
+
+function deriveKey(secret: string, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
+}
+
+function invalidGrant(): HttpError {
+  return new HttpError(400, 'invalid_grant', 'The refresh token is invalid, expired or revoked');
+}

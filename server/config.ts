@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The server's settings, read once from the environment by `loadConfig`. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  jwtSecret: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  accessTokenTtlSeconds: number;
+  sessionTtlSeconds: number;
+  refreshReuseWindowSeconds: number;
+  demoUser: string;
+  demoPassword: string;
+  corsOrigins: string[];
+  loginMaxFailures: number;
+  loginWindowSeconds: number;
+  /** Refreshes per IP per minute; 0 disables the limit. */
+  refreshRateLimit: number;
+  logLevel: string;
+  /** The built Angular app; served with an SPA fallback when it holds an `index.html`. */
+  staticDir: string;
+}
+
+/** The environment as `process.env` shapes it. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The minimum HS256 key length in bytes (RFC 8725 §3.5: at least the size of the hash output). */
+export const MIN_SECRET_BYTES = 32;
+
+/** The file in `DATA_DIR` that keeps a generated `JWT_SECRET` across restarts. */
+export const SECRET_FILE = 'jwt-secret';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Builds the config from `env`, creating `DATA_DIR`; throws an Error naming the variable when a value is invalid. */
+export function loadConfig(env: Env): Config {
+  const dataDir = resolve(text(env, 'DATA_DIR', './data'));
+  mkdirSync(dataDir, { recursive: true });
+  return {
+    port: integer(env, 'PORT', 7000, 0, 65535),
+    host: text(env, 'HOST', 'localhost'),
+    dataDir,
+    jwtSecret: readSecret(env, dataDir),
+    jwtIssuer: text(env, 'JWT_ISSUER', 'angular-token-refresh'),
+    jwtAudience: text(env, 'JWT_AUDIENCE', 'angular-token-refresh-api'),
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 300, 1),
+    sessionTtlSeconds: integer(env, 'SESSION_TTL_SECONDS', 1_209_600, 1),
+    refreshReuseWindowSeconds: integer(env, 'REFRESH_REUSE_WINDOW_SECONDS', 0, 0),
+    demoUser: text(env, 'DEMO_USER', 'demo'),
+    demoPassword: text(env, 'DEMO_PASSWORD', 'demo-password'),
+    corsOrigins: list(env, 'CORS_ORIGINS', 'http://localhost:4200'),
+    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1),
+    loginWindowSeconds: integer(env, 'LOGIN_WINDOW_SECONDS', 900, 1),
+    refreshRateLimit: integer(env, 'REFRESH_RATE_LIMIT', 300, 0),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    staticDir: resolve(text(env, 'STATIC_DIR', join(__dirname, '..', 'dist', 'angular-token-refresh', 'browser'))),
+  };
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const parsed = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+  if (!(parsed >= min && parsed <= max)) {
+    throw new Error(`Invalid ${name}: expected an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return parsed;
+}
+
+function list(env: Env, name: string, fallback: string): string[] {
+  const items = text(env, name, fallback).split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new Error(`Invalid ${name}: expected a comma-separated list`);
+  return items;
+}
+
+function oneOf(env: Env, name: string, fallback: string, allowed: string[]): string {
+  const value = text(env, name, fallback);
+  if (!allowed.includes(value)) throw new Error(`Invalid ${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
+  return value;
+}
+
+function readSecret(env: Env, dataDir: string): string {
+  const fromEnv = raw(env, 'JWT_SECRET');
+  if (fromEnv !== undefined) return checkSecret(fromEnv, 'JWT_SECRET');
+  const file = join(dataDir, SECRET_FILE);
+  if (!existsSync(file)) {
+    // 'wx' fails if another process created the file first; then we read theirs.
+    try {
+      writeFileSync(file, randomBytes(MIN_SECRET_BYTES).toString('base64url'), { flag: 'wx', mode: 0o600 });
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return checkSecret(readFileSync(file, 'utf8').trim(), `JWT_SECRET (from ${file})`);
+}
+
+function checkSecret(secret: string, source: string): string {
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes < MIN_SECRET_BYTES) {
+    throw new Error(
+      `Invalid ${source}: it is ${bytes} bytes, but an HS256 secret needs at least ${MIN_SECRET_BYTES} random bytes. ` +
+        'Unset JWT_SECRET to have one generated, or use e.g. `openssl rand -base64 32`.',
+    );
+  }
+  return secret;
+}

@@ -1,0 +1,49 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** An open better-sqlite3 connection. */
+export type Db = Database.Database;
+
+/** Schema steps; step i moves `PRAGMA user_version` from i to i + 1. Append only. */
+const MIGRATIONS = [
+  `CREATE TABLE users (
+     id            TEXT PRIMARY KEY,
+     name          TEXT NOT NULL UNIQUE,
+     password_hash TEXT NOT NULL,
+     created_at    INTEGER NOT NULL
+   );
+   CREATE TABLE sessions (
+     id            TEXT PRIMARY KEY,
+     user_id       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+     counter       INTEGER NOT NULL,
+     created_at    INTEGER NOT NULL,
+     expires_at    INTEGER NOT NULL,
+     rotated_at    INTEGER,
+     revoked_at    INTEGER,
+     revoke_reason TEXT
+   );
+   CREATE INDEX sessions_user_id ON sessions (user_id);`,
+];
+
+/** Opens `dataDir/auth.db` in WAL mode and brings its schema up to date. */
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'auth.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`auth.db has schema version ${version}, newer than this server knows (${MIGRATIONS.length})`);
+    }
+    for (let step = version; step < MIGRATIONS.length; step++) db.exec(MIGRATIONS[step]);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}

@@ -1,0 +1,13 @@
+/** An error that the app's error handler answers as `status` with the JSON body `{ error: code, error_description: description }`. */
+export class HttpError extends Error {
+  /** Creates the error; `headers` are set on the response (e.g. `WWW-Authenticate`, `Allow`). */
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly description: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(`${status} ${code}: ${description}`);
+    this.name = 'HttpError';
+  }
+}
