@@ -1,0 +1,104 @@
+import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+
+import { AuthService } from '../../core/auth/auth-service';
+import { TokenStore } from '../../core/auth/token-store';
+import { HttpTimeline, REQUEST_LABEL } from '../../timeline/http-timeline';
+import { RequestTimeline } from './request-timeline';
+
+/** How long the server waits before answering each request of a batch. */
+export type Latency = 'none' | 'staggered';
+
+/** The outcome of one request of the latest batch. */
+export interface BatchResponse {
+  readonly n: number;
+  readonly status: number | null;
+  readonly text: string;
+}
+
+const RESOURCE_URL = '/api/resources';
+const MAX_REQUESTS = 100;
+const STAGGER_MS = 300;
+
+/** The demo: load the protected resource, break the token, fire N requests and watch one refresh serve them all. */
+@Component({
+  selector: 'app-home-page',
+  imports: [RequestTimeline],
+  templateUrl: './home-page.html',
+  styleUrl: './home-page.css',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class HomePage {
+  private readonly http = inject(HttpClient);
+  private readonly auth = inject(AuthService);
+  private readonly store = inject(TokenStore);
+  private readonly destroyRef = inject(DestroyRef);
+  protected readonly timeline = inject(HttpTimeline);
+
+  protected readonly maxRequests = MAX_REQUESTS;
+  protected readonly userName = this.auth.userName;
+  protected readonly resource = signal<string>('Loading…');
+  protected readonly count = signal(3);
+  protected readonly latency = signal<Latency>('none');
+  protected readonly responses = signal<readonly BatchResponse[]>([]);
+  protected readonly countValid = computed(() => Number.isInteger(this.count()) && this.count() >= 1 && this.count() <= MAX_REQUESTS);
+
+  constructor() {
+    this.timeline.reset();
+    this.get(RESOURCE_URL, 'prefetch').subscribe({
+      next: (body) => this.resource.set(body),
+      error: (error: unknown) => this.resource.set(describeError(error)),
+    });
+  }
+
+  protected setCount(value: string): void {
+    this.count.set(Number(value));
+  }
+
+  protected setLatency(value: string): void {
+    this.latency.set(value === 'staggered' ? 'staggered' : 'none');
+  }
+
+  protected sendRequests(): void {
+    if (!this.countValid()) {
+      return;
+    }
+    const n = this.count();
+    this.timeline.reset();
+    this.responses.set(Array.from({ length: n }, (_, i) => ({ n: i + 1, status: null, text: 'pending…' })));
+    for (let i = 1; i <= n; i++) {
+      const delay = this.latency() === 'staggered' ? Math.round(((i - 1) * STAGGER_MS) / Math.max(n - 1, 1)) : 0;
+      const url = delay ? `${RESOURCE_URL}?delay=${delay}` : RESOURCE_URL;
+      this.get(url, `#${i}`).subscribe({
+        next: (body) => this.record({ n: i, status: 200, text: body }),
+        error: (error: unknown) => this.record({ n: i, status: error instanceof HttpErrorResponse ? error.status : 0, text: describeError(error) }),
+      });
+    }
+  }
+
+  protected breakAccessToken(): void {
+    this.store.setAccessToken('broken-access-token');
+  }
+
+  protected signOut(): void {
+    this.auth.signOut();
+  }
+
+  private get(url: string, label: string) {
+    const context = new HttpContext().set(REQUEST_LABEL, label);
+    return this.http.get<string>(url, { context }).pipe(takeUntilDestroyed(this.destroyRef));
+  }
+
+  private record(response: BatchResponse): void {
+    this.responses.update((responses) => responses.map((item) => (item.n === response.n ? response : item)));
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof HttpErrorResponse) {
+    const code = typeof error.error?.error === 'string' ? error.error.error : error.statusText;
+    return `failed: ${error.status || 'network error'} ${code}`.trim();
+  }
+  return 'failed';
+}
