@@ -26,7 +26,7 @@ module.exports = function (config) {
     frameworks: ['jasmine'],
     plugins: [require('karma-jasmine'), require('karma-chrome-launcher')],
     client: { jasmine: { random: true }, clearContext: false },
-    reporters: ['progress'],
+    reporters: ['dots'],
     browsers: ['ChromiumHeadlessNoSandbox'],
     customLaunchers: {
       // CI runs as root, where Chromium refuses to start without --no-sandbox.
