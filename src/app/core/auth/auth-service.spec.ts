@@ -1,0 +1,163 @@
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { Router, provideRouter } from '@angular/router';
+
+import { DEFAULT_AUTH_CONFIG } from './auth-config';
+import { authInterceptor } from './auth-interceptor';
+import { AuthEvent, AuthService, TokenResponse } from './auth-service';
+import { MemoryStorage } from './testing/memory-storage';
+import { TOKEN_STORAGE, TokenStore } from './token-store';
+
+const { signInUrl, refreshUrl, signOutUrl } = DEFAULT_AUTH_CONFIG;
+
+function tokens(n: number): TokenResponse {
+  return { userId: 'u1', userName: 'demo', authorizationToken: `at-${n}`, refreshToken: `rt-${n}`, tokenType: 'Bearer', expiresIn: 300 };
+}
+
+describe('AuthService', () => {
+  let auth: AuthService;
+  let store: TokenStore;
+  let httpTesting: HttpTestingController;
+  let navigate: jasmine.Spy;
+  let events: AuthEvent[];
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([]),
+        provideHttpClient(withInterceptors([authInterceptor])),
+        provideHttpClientTesting(),
+        { provide: TOKEN_STORAGE, useValue: new MemoryStorage() },
+      ],
+    });
+    auth = TestBed.inject(AuthService);
+    store = TestBed.inject(TokenStore);
+    httpTesting = TestBed.inject(HttpTestingController);
+    navigate = spyOn(TestBed.inject(Router), 'navigate').and.resolveTo(true);
+    events = [];
+    auth.events$.subscribe((event) => events.push(event));
+  });
+
+  afterEach(() => httpTesting.verify());
+
+  function signInAs(n: number): void {
+    store.set({ userId: 'u1', userName: 'demo', accessToken: `at-${n}`, refreshToken: `rt-${n}` });
+  }
+
+  describe('signIn', () => {
+    describe('when the credentials are accepted', () => {
+      it('posts them without a bearer token and stores the returned pair', () => {
+        signInAs(0);
+        let userName = '';
+
+        auth.signIn('demo', 'demo-password').subscribe((pair) => (userName = pair.userName));
+        const req = httpTesting.expectOne(signInUrl);
+        req.flush(tokens(1));
+
+        expect(req.request.body).toEqual({ userName: 'demo', password: 'demo-password' });
+        expect(req.request.headers.has('Authorization')).toBeFalse();
+        expect(userName).toBe('demo');
+        expect(store.tokens()).toEqual({ userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1' });
+        expect(events).toEqual([{ type: 'signed-in', userName: 'demo' }]);
+      });
+    });
+
+    describe('when the credentials are refused', () => {
+      it('errors with the 401 and stores nothing', () => {
+        let status = 0;
+
+        auth.signIn('demo', 'wrong').subscribe({ error: (error) => (status = error.status) });
+        httpTesting.expectOne(signInUrl).flush({ error: 'invalid_credentials' }, { status: 401, statusText: 'Unauthorized' });
+
+        expect(status).toBe(401);
+        expect(store.tokens()).toBeNull();
+        httpTesting.expectNone(refreshUrl);
+      });
+    });
+  });
+
+  describe('refreshAccessToken', () => {
+    describe('when called several times while a refresh is in flight', () => {
+      it('sends one refresh request and gives every caller its token', () => {
+        signInAs(1);
+        const received: string[] = [];
+
+        auth.refreshAccessToken().subscribe((token) => received.push(token));
+        auth.refreshAccessToken().subscribe((token) => received.push(token));
+        expect(auth.isRefreshing()).toBeTrue();
+        httpTesting.expectOne(refreshUrl).flush(tokens(2));
+
+        expect(received).toEqual(['at-2', 'at-2']);
+        expect(auth.isRefreshing()).toBeFalse();
+        expect(events).toEqual([{ type: 'refresh-started' }, { type: 'refresh-succeeded' }]);
+      });
+    });
+
+    describe('when the previous refresh has settled', () => {
+      it('starts a new refresh with the rotated refresh token', () => {
+        signInAs(1);
+        auth.refreshAccessToken().subscribe();
+        httpTesting.expectOne(refreshUrl).flush(tokens(2));
+
+        auth.refreshAccessToken().subscribe();
+
+        expect(httpTesting.expectOne(refreshUrl).request.body).toEqual({ refreshToken: 'rt-2' });
+      });
+    });
+
+    describe('when no refresh token is stored', () => {
+      it('errors at once without calling the server', () => {
+        let status = 0;
+
+        auth.refreshAccessToken().subscribe({ error: (error) => (status = error.status) });
+
+        expect(status).toBe(401);
+        httpTesting.expectNone(refreshUrl);
+      });
+    });
+
+    describe('when the server rejects the refresh token', () => {
+      it('reports a terminal failure and signs out', () => {
+        signInAs(1);
+
+        auth.refreshAccessToken().subscribe({ error: () => undefined });
+        httpTesting.expectOne(refreshUrl).flush({ error: 'invalid_grant' }, { status: 400, statusText: 'Bad Request' });
+
+        expect(events).toContain({ type: 'refresh-failed', terminal: true, status: 400 });
+        expect(events).toContain({ type: 'signed-out', reason: 'refresh-rejected' });
+        expect(store.tokens()).toBeNull();
+      });
+    });
+  });
+
+  describe('signOut', () => {
+    describe('when signed in', () => {
+      it('revokes the refresh token, clears the pair and goes to the login page without returnUrl', () => {
+        signInAs(1);
+
+        auth.signOut();
+        const req = httpTesting.expectOne(signOutUrl);
+        req.error(new ProgressEvent('error'));
+
+        expect(req.request.body).toEqual({ refreshToken: 'rt-1' });
+        expect(store.tokens()).toBeNull();
+        expect(navigate).toHaveBeenCalledOnceWith(['/login'], { queryParams: {} });
+        expect(events).toEqual([{ type: 'signed-out', reason: 'user' }]);
+      });
+    });
+
+    describe('when already signed out', () => {
+      it('neither calls the server nor navigates again', () => {
+        signInAs(1);
+        auth.signOut();
+        httpTesting.expectOne(signOutUrl).flush(null, { status: 204, statusText: 'No Content' });
+
+        auth.signOut();
+
+        httpTesting.expectNone(signOutUrl);
+        expect(navigate).toHaveBeenCalledTimes(1);
+      });
+    });
+  });
+});
