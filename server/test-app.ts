@@ -1,9 +1,8 @@
 import type { Express } from 'express';
-import { hkdfSync } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jwt from 'jsonwebtoken';
 import { pino } from 'pino';
 import request from 'supertest';
 
@@ -75,10 +74,18 @@ export async function createTestApp(options: { env?: Env; dataDir?: string; star
   };
 }
 
-/** Signs arbitrary claims with the app's real access-token key, to build tokens that only fail on one point. */
-export function signWithAppKey(config: Config, payload: object, header: Record<string, unknown> = { typ: 'at+jwt' }): string {
-  const key = Buffer.from(hkdfSync('sha256', config.jwtSecret, Buffer.alloc(0), 'access-token', 32));
-  return jwt.sign(payload, key, { algorithm: 'HS256', header: { alg: 'HS256', ...header } as jwt.JwtHeader });
+/** The app's derived access-token key, as `TokenService` derives it from JWT_SECRET. */
+export function appAccessKey(config: Config): Buffer {
+  return Buffer.from(hkdfSync('sha256', config.jwtSecret, Buffer.alloc(0), 'access-token', 32));
+}
+
+/** Builds a JWT by hand (jsonwebtoken refuses to sign malformed claims); HS-signed with `key`, or unsigned for `alg: none`. */
+export function forgeJwt(header: Record<string, unknown>, payload: Record<string, unknown>, key?: Buffer): string {
+  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const signingInput = `${encode(header)}.${encode(payload)}`;
+  const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[header['alg'] as string];
+  const signature = key && hash ? createHmac(hash, key).update(signingInput).digest('base64url') : '';
+  return `${signingInput}.${signature}`;
 }
 
 /** Valid access-token claims for `testApp` at its current time, to be edited by a spec. */

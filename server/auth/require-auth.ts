@@ -18,7 +18,7 @@ export function requireAuth(tokens: TokenService): RequestHandler {
       throw new HttpError(401, 'invalid_token', 'An access token is required', { 'WWW-Authenticate': 'Bearer realm="api"' });
     }
     const token = BEARER.exec(header)?.[1];
-    if (token === undefined) throw invalidToken('The Authorization header must be "Bearer <access token>"');
+    if (token === undefined) throw invalidToken('The Authorization header must hold the Bearer scheme and one access token');
     const check = tokens.verifyAccessToken(token);
     if (!check.valid) throw invalidToken(check.reason);
     res.locals['claims'] = check.claims;
@@ -26,6 +26,7 @@ export function requireAuth(tokens: TokenService): RequestHandler {
   };
 }
 
+/** `description` goes inside an auth-param quoted-string, so it must not contain a quote or a backslash. */
 function invalidToken(description: string): HttpError {
   return new HttpError(401, 'invalid_token', description, {
     'WWW-Authenticate': `Bearer realm="api", error="invalid_token", error_description="${description}"`,
