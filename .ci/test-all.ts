@@ -1,0 +1,102 @@
+// `npm test`: type-checks the server, runs the server specs, the Karma unit specs and the Playwright e2e suite,
+// then prints one line that sums them all: "N passed, N failed".
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Suite {
+  readonly name: string;
+  readonly command: string[];
+  readonly env?: Record<string, string>;
+  /** Reads the suite's pass and fail counts from its output; `null` when it printed none. */
+  readonly count: (output: string) => { passed: number; failed: number } | null;
+}
+
+const root = join(__dirname, '..');
+const e2eReport = join(tmpdir(), `atr-e2e-report-${process.pid}.json`);
+const node = process.execPath;
+
+const suites: Suite[] = [
+  {
+    name: 'server types',
+    command: [node, 'node_modules/typescript/bin/tsc', '-p', 'server/tsconfig.json'],
+    count: (output) => (/error TS/.test(output) ? { passed: 0, failed: 1 } : { passed: 1, failed: 0 }),
+  },
+  {
+    name: 'server specs',
+    command: [node, '--import', 'tsx', 'node_modules/jasmine/bin/jasmine.js', '--config=server/jasmine.json'],
+    count: (output) => {
+      const match = /(\d+) specs?, (\d+) failures?/.exec(output);
+      return match ? { passed: Number(match[1]) - Number(match[2]), failed: Number(match[2]) } : null;
+    },
+  },
+  {
+    name: 'unit specs (Karma)',
+    command: [node, 'node_modules/@angular/cli/bin/ng.js', 'test', '--watch=false'],
+    count: (output) => {
+      const matches = [...output.matchAll(/Executed (\d+) of (\d+)(?:.*?\((\d+) FAILED\))?/g)];
+      const last = matches.at(-1);
+      if (!last) {
+        return null;
+      }
+      const failed = Number(last[3] ?? 0);
+      return { passed: Number(last[1]) - failed, failed: failed + Number(last[2]) - Number(last[1]) };
+    },
+  },
+  {
+    name: 'end-to-end (Playwright)',
+    command: [node, 'node_modules/@playwright/test/cli.js', 'test', '--config=e2e/playwright.config.ts', '--reporter=list,json'],
+    env: { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport },
+    count: () => {
+      try {
+        const { stats } = JSON.parse(readFileSync(e2eReport, 'utf8'));
+        return { passed: stats.expected + stats.flaky, failed: stats.unexpected };
+      } catch {
+        return null;
+      }
+    },
+  },
+];
+
+function run(suite: Suite): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const [command, ...args] = suite.command;
+    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...suite.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const forward = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
+      output += chunk.toString();
+      target.write(chunk);
+    };
+    child.stdout.on('data', forward(process.stdout));
+    child.stderr.on('data', forward(process.stderr));
+    child.on('close', (code) => resolve({ code: code ?? 1, output: output.replace(/\x1b\[[0-9;]*m/g, '') }));
+  });
+}
+
+async function main(): Promise<void> {
+  const rows: string[] = [];
+  let passed = 0;
+  let failed = 0;
+  for (const suite of suites) {
+    console.log(`\n=== ${suite.name} ===`);
+    const started = Date.now();
+    const { code, output } = await run(suite);
+    const counted = suite.count(output);
+    // A suite that failed without counting its failures (a compile error, a crash) still counts as one failure.
+    const result = counted ?? { passed: 0, failed: code === 0 ? 0 : 1 };
+    if (code !== 0 && result.failed === 0) {
+      result.failed = 1;
+    }
+    passed += result.passed;
+    failed += result.failed;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    rows.push(`${code === 0 ? 'ok  ' : 'FAIL'}  ${suite.name}: ${result.passed} passed, ${result.failed} failed (${seconds} s)`);
+  }
+  rmSync(e2eReport, { force: true });
+  console.log(`\n=== summary ===\n${rows.join('\n')}\n`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+void main();

@@ -1,0 +1,131 @@
+import { test as base, expect, Page, Request } from '@playwright/test';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** One HTTP exchange the page made, as the browser saw it. */
+export interface Exchange {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly authorization: string | null;
+  readonly body: string | null;
+}
+
+interface WorkerFixtures {
+  /** Extra environment for the token server of this file's worker, e.g. a short token lifetime. */
+  serverEnv: Record<string, string>;
+  /** Base URL of a token server serving the production build, on a free port with a fresh DATA_DIR. */
+  serverUrl: string;
+}
+
+/** Records every exchange of a page with the app's API, in completion order. */
+export class NetworkLog {
+  private pending: Promise<Exchange | null>[] = [];
+
+  /** Starts recording the page's API traffic. */
+  constructor(page: Page) {
+    const track = (request: Request) => this.pending.push(toExchange(request));
+    page.on('requestfinished', track);
+    page.on('requestfailed', track);
+  }
+
+  /** Every exchange so far, once each has been read in full. */
+  async exchanges(): Promise<Exchange[]> {
+    const all = await Promise.all(this.pending);
+    return all.filter((exchange): exchange is Exchange => exchange !== null);
+  }
+
+  /** Forgets what was recorded so far. */
+  clear(): void {
+    this.pending = [];
+  }
+}
+
+interface TestFixtures {
+  /** The test page's API traffic. */
+  network: NetworkLog;
+}
+
+const ROOT = join(__dirname, '..');
+
+/** Playwright's `test`, with a real token server per worker and a network recorder per page. */
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  serverEnv: [{}, { scope: 'worker', option: true }],
+  serverUrl: [
+    async ({ serverEnv }, use) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'atr-e2e-'));
+      const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...serverEnv },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      try {
+        const url = await listeningUrl(server);
+        await waitForHealth(url);
+        await use(url);
+      } finally {
+        server.kill('SIGTERM');
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    { scope: 'worker', timeout: 30_000 },
+  ],
+  baseURL: async ({ serverUrl }, use) => use(serverUrl),
+  network: async ({ page }, use) => use(new NetworkLog(page)),
+});
+
+export { expect };
+
+async function toExchange(request: Request): Promise<Exchange | null> {
+  const url = new URL(request.url());
+  if (!/^\/(api|authorization)\//.test(url.pathname)) {
+    return null;
+  }
+  const response = await request.response();
+  return {
+    method: request.method(),
+    path: url.pathname + url.search,
+    status: response?.status() ?? 0,
+    authorization: (await request.allHeaders())['authorization'] ?? null,
+    body: response ? await response.text().catch(() => null) : null,
+  };
+}
+
+function listeningUrl(server: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    server.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        resolve(match[1]);
+      }
+    });
+    server.once('exit', (code) => reject(new Error(`Token server exited with ${code}: ${output}`)));
+  });
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const healthy = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (healthy) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Token server at ${url} never answered /healthz`);
+}
+
+/** Signs in through the login page with the demo credentials and waits for the home page's resource. */
+export async function signIn(page: Page): Promise<void> {
+  await page.goto('/login');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo');
+}
+
+/** The access token of the page's stored session. */
+export function storedTokens(page: Page): Promise<{ accessToken: string; refreshToken: string } | null> {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('angular-token-refresh.tokens') ?? 'null'));
+}
