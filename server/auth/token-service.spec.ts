@@ -1,0 +1,93 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
+
+import { appAccessKey, createTestApp, DEMO, type TestApp } from '../test-app';
+import { PasswordHasher } from './password-hasher';
+import { SessionStore } from './session-store';
+import { TokenService } from './token-service';
+import { UserStore } from './user-store';
+
+describe('TokenService', () => {
+  let testApp: TestApp;
+  let tokens: TokenService;
+
+  beforeEach(async () => {
+    testApp = await createTestApp();
+    tokens = new TokenService({
+      config: testApp.config,
+      users: new UserStore(testApp.db),
+      sessions: new SessionStore(testApp.db),
+      passwords: new PasswordHasher(),
+      now: () => testApp.now(),
+    });
+  });
+
+  afterEach(() => {
+    testApp.close();
+  });
+
+  describe('when signing in', () => {
+    it('issues an at+jwt access token with sub, name, sid, iat from the clock, exp, iss and aud', async () => {
+      const response = await tokens.signIn(DEMO.userName, DEMO.password);
+
+      const decoded = jwt.decode(response.authorizationToken, { complete: true })!;
+      const iat = Math.floor(testApp.now() / 1000);
+      expect(decoded.header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+      expect(decoded.payload).toEqual({
+        sub: response.userId,
+        name: 'demo',
+        sid: response.refreshToken.split('.')[0],
+        iat,
+        exp: iat + 300,
+        iss: 'angular-token-refresh',
+        aud: 'angular-token-refresh-api',
+      });
+      expect(response.expiresIn).toBe(300);
+    });
+  });
+
+  describe('when tokens are at rest', () => {
+    it('keeps no refresh token or MAC in the database files', async () => {
+      const first = await tokens.signIn(DEMO.userName, DEMO.password);
+      const second = tokens.refresh(first.refreshToken);
+
+      const files = ['auth.db', 'auth.db-wal'].map((name) => readFileSync(join(testApp.dataDir, name)).toString('latin1'));
+      for (const token of [first.refreshToken, second.refreshToken]) {
+        const mac = token.split('.')[2];
+        for (const file of files) expect(file.includes(mac)).toBeFalse();
+      }
+      expect(Object.keys(testApp.db.prepare('SELECT * FROM sessions').get() as object)).toEqual([
+        'id', 'user_id', 'counter', 'created_at', 'expires_at', 'rotated_at', 'revoked_at', 'revoke_reason',
+      ]);
+    });
+  });
+
+  describe('when a refresh token is MACed with another key', () => {
+    it('refuses it: the access-token key and JWT_SECRET cannot mint refresh tokens', async () => {
+      const { refreshToken } = await tokens.signIn(DEMO.userName, DEMO.password);
+      const [sessionId, counter] = refreshToken.split('.');
+      const macWith = (key: Buffer) => createHmac('sha256', key).update(`${sessionId}.${counter}`).digest('base64url');
+
+      const keys = [appAccessKey(testApp.config), Buffer.from(testApp.config.jwtSecret)];
+
+      for (const key of keys) {
+        expect(() => tokens.refresh(`${sessionId}.${counter}.${macWith(key)}`)).toThrowMatching(
+          (error) => error.status === 400 && error.code === 'invalid_grant',
+        );
+      }
+      expect(tokens.refresh(refreshToken).userName).toBe('demo');
+    });
+  });
+
+  describe('when verifying its own access token', () => {
+    it('returns the claims', async () => {
+      const { authorizationToken, userId } = await tokens.signIn(DEMO.userName, DEMO.password);
+
+      const check = tokens.verifyAccessToken(authorizationToken);
+
+      expect(check.valid && check.claims.sub).toBe(userId);
+    });
+  });
+});
