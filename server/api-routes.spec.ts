@@ -1,12 +1,12 @@
 import request from 'supertest';
 
-import { createTestApp, type TestApp } from './test-app';
+import { createTestApp, DEMO, OTHER, type TestApp } from './test-app';
 
 describe('api routes', () => {
   let testApp: TestApp;
 
   beforeEach(async () => {
-    testApp = await createTestApp();
+    testApp = await createTestApp({ users: [DEMO, OTHER] });
   });
 
   afterEach(() => {
@@ -15,7 +15,7 @@ describe('api routes', () => {
 
   describe('when GET /api/resources carries a valid token', () => {
     it("answers the user's protected resources as a JSON string", async () => {
-      const { authorizationToken } = await testApp.signIn({ userName: 'other', password: 'other-password' });
+      const { authorizationToken } = await testApp.signIn(OTHER);
 
       const response = await request(testApp.app).get('/api/resources').auth(authorizationToken, { type: 'bearer' });
 

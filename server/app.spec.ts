@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import request from 'supertest';
 
+import { createApp } from './app';
 import { createTestApp, DEMO, type TestApp } from './test-app';
 
 describe('createApp', () => {
@@ -183,6 +185,47 @@ describe('createApp', () => {
       expect(resources.status).toBe(200);
       expect(refresh.status).toBe(200);
       expect(refresh.body.userName).toBe('demo');
+    });
+  });
+
+  describe('when logging requests', () => {
+    let lines: string[];
+    let app: ReturnType<typeof createApp>;
+
+    beforeEach(async () => {
+      testApp = await createTestApp();
+      lines = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+      app = createApp({ config: testApp.config, db: testApp.db, now: () => testApp.now(), logger });
+    });
+
+    it('writes one line per request with method, path, status and ms, and no tokens, passwords or query', async () => {
+      const signIn = await request(app).post('/authorization/token').send(DEMO);
+      await request(app).post('/authorization/refresh').send({ refreshToken: signIn.body.refreshToken });
+      await request(app).get('/api/resources?delay=0&secret=query-secret').auth(signIn.body.authorizationToken, { type: 'bearer' });
+
+      const entries = lines.map((line) => JSON.parse(line));
+      expect(entries.map((entry) => [entry.req.method, entry.req.url, entry.res.statusCode])).toEqual([
+        ['POST', '/authorization/token', 200],
+        ['POST', '/authorization/refresh', 200],
+        ['GET', '/api/resources', 200],
+      ]);
+      expect(entries.every((entry) => typeof entry.responseTime === 'number')).toBeTrue();
+      const log = lines.join('');
+      for (const secret of [DEMO.password, signIn.body.refreshToken, signIn.body.authorizationToken, 'query-secret']) {
+        expect(log).not.toContain(secret);
+      }
+    });
+
+    it('answers an unexpected failure as 500 server_error JSON without a stack, and logs it once', async () => {
+      testApp.db.close();
+
+      const response = await request(app).post('/authorization/token').send(DEMO);
+
+      expect(response.status).toBe(500);
+      expect(response.body).toEqual({ error: 'server_error', error_description: jasmine.any(String) });
+      expect(response.text).not.toContain('    at ');
+      expect(lines.filter((line) => line.includes('Unhandled error')).length).toBe(1);
     });
   });
 });

@@ -149,7 +149,7 @@ const rows: Row[] = [
   {
     id: 'P-29',
     input: 'a real token with an empty signature',
-    send: async (t) => getResources(() => `Bearer ${signedInToken}`.replace(/[^.]+$/, ''))(t),
+    send: async (t) => getResources(async () => `Bearer ${(await t.signIn()).authorizationToken}`.replace(/[^.]+$/, ''))(t),
     status: 401,
     error: 'invalid_token',
     wwwAuthenticate: INVALID_TOKEN_HEADER,
@@ -207,7 +207,7 @@ const rows: Row[] = [
   {
     id: 'P-38',
     input: 'a refresh token as bearer',
-    send: async (t) => getResources(() => `Bearer ${signedInRefreshToken}`)(t),
+    send: getResources(async (t) => `Bearer ${(await t.signIn()).refreshToken}`),
     status: 401,
     error: 'invalid_token',
     wwwAuthenticate: INVALID_TOKEN_HEADER,
@@ -232,10 +232,6 @@ const rows: Row[] = [
   { id: 'delay', input: 'a repeated ?delay', send: (t) => request(t.app).get('/api/resources?delay=1&delay=2'), status: 400, error: 'invalid_request' },
 ];
 
-// Filled in beforeEach for rows that need a real token of the current app.
-let signedInToken = '';
-let signedInRefreshToken = '';
-
 let rsaPrivateKey: string | undefined;
 function rsaKey(): string {
   rsaPrivateKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -248,9 +244,6 @@ describe('token server', () => {
 
     beforeEach(async () => {
       testApp = await createTestApp();
-      const tokens = await testApp.signIn();
-      signedInToken = tokens.authorizationToken;
-      signedInRefreshToken = tokens.refreshToken;
     });
 
     afterEach(() => {

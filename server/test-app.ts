@@ -14,10 +14,10 @@ import { UserStore } from './auth/user-store';
 import { loadConfig, type Config, type Env } from './config';
 import { openDatabase, type Db } from './database';
 
-/** The demo credentials every test app is seeded with. */
+/** The demo credentials test apps are seeded with by default. */
 export const DEMO = { userName: 'demo', password: 'demo-password' };
 
-/** A second seeded user. */
+/** A second user, seeded when a spec asks for it. */
 export const OTHER = { userName: 'other', password: 'other-password' };
 
 /** An app over a temp DATA_DIR with a fake clock; for specs only. */
@@ -37,7 +37,9 @@ export interface TestApp {
 }
 
 /** Creates a test app; pass `dataDir` to reopen an earlier one (a restart), `env` to override settings. */
-export async function createTestApp(options: { env?: Env; dataDir?: string; startAt?: number } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { env?: Env; dataDir?: string; startAt?: number; users?: { userName: string; password: string }[] } = {},
+): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'token-server-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -50,8 +52,7 @@ export async function createTestApp(options: { env?: Env; dataDir?: string; star
   const now = () => time;
   const users = new UserStore(db);
   const passwords = new PasswordHasher();
-  await seedUser(users, passwords, DEMO, time);
-  await seedUser(users, passwords, OTHER, time);
+  for (const credentials of options.users ?? [DEMO]) await seedUser(users, passwords, credentials, time);
   const app = createApp({ config, db, now, logger: pino({ level: 'silent' }) });
 
   return {

@@ -259,7 +259,7 @@ describe('auth routes', () => {
 
   describe('when sign-ins keep failing', () => {
     beforeEach(async () => {
-      testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3' } });
+      testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3' }, users: [DEMO, OTHER] });
     });
 
     async function failSignIn(userName: string, forwardedFor?: string) {
