@@ -4,6 +4,7 @@ import { provideRouter, withComponentInputBinding } from '@angular/router';
 
 import { routes } from './app.routes';
 import { authInterceptor } from './core/auth/auth-interceptor';
+import { provideAuth } from './core/auth/provide-auth';
 import { timelineInterceptor } from './timeline/timeline-interceptor';
 
 /** Application providers: zoneless, router, and HttpClient with the auth interceptor first. */
@@ -12,6 +13,7 @@ export const appConfig: ApplicationConfig = {
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
     provideRouter(routes, withComponentInputBinding()),
+    provideAuth(),
     provideHttpClient(withInterceptors([authInterceptor, timelineInterceptor])),
   ],
 };

@@ -12,6 +12,8 @@ export interface AuthConfig {
   readonly apiOrigins: readonly string[];
   /** How long a refresh may take before it counts as a transient failure. */
   readonly refreshTimeoutMs: number;
+  /** How long a refresh waits for another tab's refresh (the Web Lock) before going ahead alone. */
+  readonly lockWaitMs: number;
   /** `Storage` key of the persisted token pair. */
   readonly storageKey: string;
   /** Route that signed-out users are sent to. */
@@ -25,6 +27,7 @@ export const DEFAULT_AUTH_CONFIG: AuthConfig = {
   signOutUrl: '/authorization/logout',
   apiOrigins: [],
   refreshTimeoutMs: 10_000,
+  lockWaitMs: 15_000,
   storageKey: 'angular-token-refresh.tokens',
   loginPath: '/login',
 };

@@ -2,12 +2,12 @@ import { TestBed } from '@angular/core/testing';
 import { ActivatedRouteSnapshot, Router, RouterStateSnapshot, UrlTree, provideRouter } from '@angular/router';
 
 import { authGuard } from './auth-guard';
-import { MemoryStorage } from './testing/memory-storage';
-import { TOKEN_STORAGE, TokenStore } from './token-store';
+import { TokenStore } from './token-store';
+import { provideAuthTesting } from './testing/provide-auth-testing';
 
 describe('authGuard', () => {
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideRouter([]), { provide: TOKEN_STORAGE, useValue: new MemoryStorage() }] });
+    TestBed.configureTestingModule({ providers: [provideRouter([]), ...provideAuthTesting()] });
   });
 
   function runGuard(url: string) {

@@ -5,14 +5,24 @@ import { Router, provideRouter } from '@angular/router';
 
 import { DEFAULT_AUTH_CONFIG } from './auth-config';
 import { authInterceptor } from './auth-interceptor';
-import { AuthEvent, AuthService, TokenResponse } from './auth-service';
-import { MemoryStorage } from './testing/memory-storage';
-import { TOKEN_STORAGE, TokenStore } from './token-store';
+import { AuthEvent, AuthEvents } from './auth-events';
+import { AuthService, TokenResponse } from './auth-service';
+import { TokenStore } from './token-store';
+import { provideAuthTesting } from './testing/provide-auth-testing';
 
 const { signInUrl, refreshUrl, signOutUrl } = DEFAULT_AUTH_CONFIG;
 
 function tokens(n: number): TokenResponse {
   return { userId: 'u1', userName: 'demo', authorizationToken: `at-${n}`, refreshToken: `rt-${n}`, tokenType: 'Bearer', expiresIn: 300 };
+}
+
+/** The events without their tab and time stamps. */
+function kinds(events: AuthEvent[]): object[] {
+  return events.map(({ tab, at, ...kind }) => {
+    expect(tab).toBe('test');
+    expect(at).toBeGreaterThan(0);
+    return kind;
+  });
 }
 
 describe('AuthService', () => {
@@ -28,7 +38,7 @@ describe('AuthService', () => {
         provideRouter([]),
         provideHttpClient(withInterceptors([authInterceptor])),
         provideHttpClientTesting(),
-        { provide: TOKEN_STORAGE, useValue: new MemoryStorage() },
+        ...provideAuthTesting(),
       ],
     });
     auth = TestBed.inject(AuthService);
@@ -36,7 +46,7 @@ describe('AuthService', () => {
     httpTesting = TestBed.inject(HttpTestingController);
     navigate = spyOn(TestBed.inject(Router), 'navigate').and.resolveTo(true);
     events = [];
-    auth.events$.subscribe((event) => events.push(event));
+    TestBed.inject(AuthEvents).events$.subscribe((event) => events.push(event));
   });
 
   afterEach(() => httpTesting.verify());
@@ -51,15 +61,19 @@ describe('AuthService', () => {
         signInAs(0);
         let userName = '';
 
+        const before = Date.now();
         auth.signIn('demo', 'demo-password').subscribe((pair) => (userName = pair.userName));
         const req = httpTesting.expectOne(signInUrl);
         req.flush(tokens(1));
+        const { expiresAt, ...pair } = store.tokens()!;
 
         expect(req.request.body).toEqual({ userName: 'demo', password: 'demo-password' });
         expect(req.request.headers.has('Authorization')).toBeFalse();
         expect(userName).toBe('demo');
-        expect(store.tokens()).toEqual({ userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1' });
-        expect(events).toEqual([{ type: 'signed-in', userName: 'demo' }]);
+        expect(pair).toEqual({ userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1' });
+        expect(expiresAt).toBeGreaterThanOrEqual(before + 300_000);
+        expect(expiresAt).toBeLessThanOrEqual(Date.now() + 300_000);
+        expect(kinds(events)).toEqual([{ type: 'signed-in', userName: 'demo' }]);
       });
     });
 
@@ -90,7 +104,7 @@ describe('AuthService', () => {
 
         expect(received).toEqual(['at-2', 'at-2']);
         expect(auth.isRefreshing()).toBeFalse();
-        expect(events).toEqual([{ type: 'refresh-started' }, { type: 'refresh-succeeded' }]);
+        expect(kinds(events)).toEqual([{ type: 'refresh-started', trigger: 'unauthorized' }, { type: 'refresh-succeeded' }]);
       });
     });
 
@@ -124,8 +138,8 @@ describe('AuthService', () => {
         auth.refreshAccessToken().subscribe({ error: () => undefined });
         httpTesting.expectOne(refreshUrl).flush({ error: 'invalid_grant' }, { status: 400, statusText: 'Bad Request' });
 
-        expect(events).toContain({ type: 'refresh-failed', terminal: true, status: 400 });
-        expect(events).toContain({ type: 'signed-out', reason: 'refresh-rejected' });
+        expect(kinds(events)).toContain({ type: 'refresh-failed', terminal: true, status: 400 });
+        expect(kinds(events)).toContain({ type: 'signed-out', reason: 'refresh-rejected' });
         expect(store.tokens()).toBeNull();
       });
     });
@@ -143,7 +157,7 @@ describe('AuthService', () => {
         expect(req.request.body).toEqual({ refreshToken: 'rt-1' });
         expect(store.tokens()).toBeNull();
         expect(navigate).toHaveBeenCalledOnceWith(['/login'], { queryParams: {} });
-        expect(events).toEqual([{ type: 'signed-out', reason: 'user' }]);
+        expect(kinds(events)).toEqual([{ type: 'signed-out', reason: 'user' }]);
       });
     });
 

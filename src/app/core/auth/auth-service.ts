@@ -1,11 +1,13 @@
 import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http';
 import { Injectable, computed, inject } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Router } from '@angular/router';
-import { BehaviorSubject, Observable, Subject, finalize, map, shareReplay, tap, throwError, timeout } from 'rxjs';
-import { catchError } from 'rxjs/operators';
+import { BehaviorSubject, Observable, catchError, finalize, map, of, shareReplay, tap, throwError, timeout } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
+import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
 import { BYPASS_AUTH } from './bypass-auth';
+import { TabLock } from './tab-lock';
 import { TokenPair, TokenStore } from './token-store';
 
 /** Body of a successful sign-in or refresh, as the token server sends it. */
@@ -18,43 +20,41 @@ export interface TokenResponse {
   readonly expiresIn: number;
 }
 
-/** Why a session ended. */
-export type SignOutReason = 'user' | 'refresh-rejected' | 'retry-rejected';
-
-/** Something the auth layer did; the home page's timeline renders these. */
-export type AuthEvent =
-  | { readonly type: 'signed-in'; readonly userName: string }
-  | { readonly type: 'refresh-started' }
-  | { readonly type: 'refresh-succeeded' }
-  | { readonly type: 'refresh-failed'; readonly terminal: boolean; readonly status: number }
-  | { readonly type: 'request-queued'; readonly url: string }
-  | { readonly type: 'late-401-replayed'; readonly url: string }
-  | { readonly type: 'signed-out'; readonly reason: SignOutReason };
-
 /** Whether a refresh is in flight, and the access token to use. */
 export interface RefreshState {
   readonly refreshing: boolean;
   readonly accessToken: string | null;
 }
 
-/** Signs in and out, and owns the single in-flight refresh that every 401 shares. */
+/** The Web Lock that makes a refresh single-flight across the tabs of an origin. */
+export const REFRESH_LOCK = 'angular-token-refresh.refresh';
+
+/** Signs in and out, and owns the single in-flight refresh that every 401, every timer and every tab shares. */
 @Injectable({ providedIn: 'root' })
 export class AuthService {
   private readonly http = inject(HttpClient);
   private readonly router = inject(Router);
   private readonly store = inject(TokenStore);
   private readonly config = inject(AUTH_CONFIG);
+  private readonly events = inject(AuthEvents);
+  private readonly tabLock = inject(TabLock);
 
   private readonly state = new BehaviorSubject<RefreshState>({ refreshing: false, accessToken: this.store.accessToken() });
-  private readonly eventSubject = new Subject<AuthEvent>();
   private refresh$: Observable<string> | null = null;
 
   /** Refresh state; never errors or completes, so waiters can always rely on it. */
   readonly refreshState$ = this.state.asObservable();
-  /** What the auth layer does, as it happens. */
-  readonly events$ = this.eventSubject.asObservable();
   /** The signed-in user's name, or `null`. */
   readonly userName = computed(() => this.store.tokens()?.userName ?? null);
+
+  constructor() {
+    this.store.changedElsewhere$.pipe(takeUntilDestroyed()).subscribe((pair) => {
+      this.state.next({ refreshing: this.state.value.refreshing, accessToken: pair?.accessToken ?? null });
+      if (!pair) {
+        this.leave('other-tab');
+      }
+    });
+  }
 
   /** True while a refresh request is in flight. */
   isRefreshing(): boolean {
@@ -65,7 +65,7 @@ export class AuthService {
   signIn(userName: string, password: string): Observable<TokenPair> {
     return this.http.post<TokenResponse>(this.config.signInUrl, { userName, password }, { context: bypass() }).pipe(
       map((response) => this.adopt(response)),
-      tap((pair) => this.emit({ type: 'signed-in', userName: pair.userName })),
+      tap((pair) => this.events.emit({ type: 'signed-in', userName: pair.userName })),
     );
   }
 
@@ -84,8 +84,8 @@ export class AuthService {
    * It runs in this root service, not in the caller's subscription: `refCount: false` keeps it
    * going when every waiter unsubscribes, because the server rotates the refresh token anyway.
    */
-  refreshAccessToken(): Observable<string> {
-    this.refresh$ ??= this.startRefresh();
+  refreshAccessToken(trigger: RefreshTrigger = 'unauthorized'): Observable<string> {
+    this.refresh$ ??= this.startRefresh(trigger);
     return this.refresh$;
   }
 
@@ -95,37 +95,29 @@ export class AuthService {
       return;
     }
     this.store.clear();
-    this.state.next({ refreshing: false, accessToken: null });
-    this.emit({ type: 'signed-out', reason });
-    const returnUrl = this.router.url;
-    const queryParams = reason === 'user' || returnUrl.startsWith(this.config.loginPath) ? {} : { returnUrl };
-    void this.router.navigate([this.config.loginPath], { queryParams });
+    this.state.next({ refreshing: this.state.value.refreshing, accessToken: null });
+    this.leave(reason);
   }
 
   /** Reports a request that waits for the refresh in flight. */
   noteQueued(url: string): void {
-    this.emit({ type: 'request-queued', url });
+    this.events.emit({ type: 'request-queued', url });
   }
 
   /** Reports a 401 replayed with a token that a finished refresh already stored. */
   noteLateReplay(url: string): void {
-    this.emit({ type: 'late-401-replayed', url });
+    this.events.emit({ type: 'late-401-replayed', url });
   }
 
-  private startRefresh(): Observable<string> {
-    const refreshToken = this.store.refreshToken();
-    if (!refreshToken) {
+  private startRefresh(trigger: RefreshTrigger): Observable<string> {
+    const presented = this.store.refreshToken();
+    if (!presented) {
       return throwError(() => new HttpErrorResponse({ status: 401, statusText: 'Signed out', url: this.config.refreshUrl }));
     }
     this.state.next({ refreshing: true, accessToken: this.store.accessToken() });
-    this.emit({ type: 'refresh-started' });
-    return this.http.post<TokenResponse>(this.config.refreshUrl, { refreshToken }, { context: bypass() }).pipe(
-      timeout({ first: this.config.refreshTimeoutMs, with: () => throwError(() => this.timeoutError()) }),
-      map((response) => {
-        this.emit({ type: 'refresh-succeeded' });
-        return this.adopt(response).accessToken;
-      }),
-      catchError((error: unknown) => this.failRefresh(error)),
+    this.events.emit({ type: 'refresh-started', trigger });
+    return this.tabLock.run(REFRESH_LOCK, () => this.refreshUnlessRotated(presented)).pipe(
+      catchError((error: unknown) => this.failRefresh(error, presented)),
       finalize(() => {
         this.refresh$ = null;
         this.state.next({ refreshing: false, accessToken: this.store.accessToken() });
@@ -134,15 +126,45 @@ export class AuthService {
     );
   }
 
-  private failRefresh(error: unknown): Observable<never> {
+  // Runs under the cross-tab lock. Another tab may have rotated while this one waited: then its
+  // tokens are adopted, because presenting the old refresh token now would be reuse.
+  private refreshUnlessRotated(presented: string): Observable<string> {
+    const adopted = this.adoptFromOtherTab(presented);
+    if (adopted) {
+      return of(adopted);
+    }
+    return this.http.post<TokenResponse>(this.config.refreshUrl, { refreshToken: presented }, { context: bypass() }).pipe(
+      timeout({ first: this.config.refreshTimeoutMs, with: () => throwError(() => this.timeoutError()) }),
+      map((response) => {
+        this.events.emit({ type: 'refresh-succeeded' });
+        return this.adopt(response).accessToken;
+      }),
+    );
+  }
+
+  private failRefresh(error: unknown, presented: string): Observable<string> {
     const status = error instanceof HttpErrorResponse ? error.status : 0;
     // Only the server saying no (invalid_grant) ends the session; network errors, 5xx and timeouts keep it.
     const terminal = status === 400 || status === 401;
-    this.emit({ type: 'refresh-failed', terminal, status });
+    this.events.emit({ type: 'refresh-failed', terminal, status });
     if (terminal) {
+      // Without Web Locks a sibling tab may have rotated meanwhile; its session is still good.
+      const adopted = this.adoptFromOtherTab(presented);
+      if (adopted) {
+        return of(adopted);
+      }
       this.endSession('refresh-rejected');
     }
     return throwError(() => error);
+  }
+
+  private adoptFromOtherTab(presented: string): string | null {
+    const current = this.store.reload();
+    if (!current || current.refreshToken === presented) {
+      return null;
+    }
+    this.events.emit({ type: 'adopted-from-tab' });
+    return current.accessToken;
   }
 
   private adopt(response: TokenResponse): TokenPair {
@@ -151,18 +173,23 @@ export class AuthService {
       userName: response.userName,
       accessToken: response.authorizationToken,
       refreshToken: response.refreshToken,
+      // Measured on this device's clock from the moment of receipt, so server clock skew cannot shift it.
+      expiresAt: Date.now() + response.expiresIn * 1000,
     };
     this.store.set(pair);
     this.state.next({ refreshing: this.state.value.refreshing, accessToken: pair.accessToken });
     return pair;
   }
 
-  private timeoutError(): HttpErrorResponse {
-    return new HttpErrorResponse({ status: 0, statusText: 'Refresh timed out', url: this.config.refreshUrl });
+  private leave(reason: SignOutReason): void {
+    this.events.emit({ type: 'signed-out', reason });
+    const returnUrl = this.router.url;
+    const queryParams = reason === 'user' || returnUrl.startsWith(this.config.loginPath) ? {} : { returnUrl };
+    void this.router.navigate([this.config.loginPath], { queryParams });
   }
 
-  private emit(event: AuthEvent): void {
-    this.eventSubject.next(event);
+  private timeoutError(): HttpErrorResponse {
+    return new HttpErrorResponse({ status: 0, statusText: 'Refresh timed out', url: this.config.refreshUrl });
   }
 }
 

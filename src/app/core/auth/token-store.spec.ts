@@ -2,7 +2,8 @@ import { TestBed } from '@angular/core/testing';
 
 import { DEFAULT_AUTH_CONFIG } from './auth-config';
 import { MemoryStorage } from './testing/memory-storage';
-import { TOKEN_STORAGE, TokenPair, TokenStore } from './token-store';
+import { TokenPair, TokenStore } from './token-store';
+import { provideAuthTesting } from './testing/provide-auth-testing';
 
 const KEY = DEFAULT_AUTH_CONFIG.storageKey;
 const PAIR: TokenPair = { userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1' };
@@ -11,7 +12,7 @@ describe('TokenStore', () => {
   let storage: MemoryStorage;
 
   function createStore(): TokenStore {
-    TestBed.configureTestingModule({ providers: [{ provide: TOKEN_STORAGE, useValue: storage }] });
+    TestBed.configureTestingModule({ providers: [...provideAuthTesting(storage)] });
     return TestBed.inject(TokenStore);
   }
 

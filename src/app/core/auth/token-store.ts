@@ -1,4 +1,6 @@
-import { Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
+import { DOCUMENT } from '@angular/common';
+import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
+import { Observable, Subject } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 
@@ -8,6 +10,8 @@ export interface TokenPair {
   readonly userName: string;
   readonly accessToken: string;
   readonly refreshToken: string;
+  /** When the access token expires, in this device's clock (epoch ms); absent when unknown. */
+  readonly expiresAt?: number;
 }
 
 /** Where the token pair is persisted; `localStorage` unless a test or app provides another `Storage`. */
@@ -22,6 +26,8 @@ export class TokenStore {
   private readonly storage = inject(TOKEN_STORAGE);
   private readonly key = inject(AUTH_CONFIG).storageKey;
   private readonly pair = signal<TokenPair | null>(this.read());
+  private readonly elsewhere = new Subject<TokenPair | null>();
+  private persisted = true;
 
   /** The current pair, or `null` when signed out. */
   readonly tokens = this.pair.asReadonly();
@@ -29,6 +35,25 @@ export class TokenStore {
   readonly accessToken = computed(() => this.pair()?.accessToken ?? null);
   /** The current refresh token, or `null` when signed out. */
   readonly refreshToken = computed(() => this.pair()?.refreshToken ?? null);
+
+  /** Pairs that another tab wrote (rotated, signed in) or removed (signed out), as this tab adopts them. */
+  readonly changedElsewhere$: Observable<TokenPair | null> = this.elsewhere.asObservable();
+
+  constructor() {
+    const window = inject(DOCUMENT).defaultView;
+    // Tabs share localStorage; its `storage` event fires in every other tab of the origin.
+    const onStorage = (event: StorageEvent) => {
+      if (event.key === this.key || event.key === null) {
+        const before = this.pair();
+        const after = this.reload();
+        if (after !== before) {
+          this.elsewhere.next(after);
+        }
+      }
+    };
+    window?.addEventListener('storage', onStorage);
+    inject(DestroyRef).onDestroy(() => window?.removeEventListener('storage', onStorage));
+  }
 
   /** Stores a new pair, in memory and in storage. */
   set(pair: TokenPair): void {
@@ -56,11 +81,15 @@ export class TokenStore {
 
   /** Re-reads storage, which another tab may have changed, and returns what it holds now. */
   reload(): TokenPair | null {
+    if (!this.persisted) {
+      // Storage refused our last write, so it cannot hold anything newer than memory does.
+      return this.pair();
+    }
     const pair = this.read();
     if (!samePair(pair, this.pair())) {
       this.pair.set(pair);
     }
-    return pair;
+    return this.pair();
   }
 
   private read(): TokenPair | null {
@@ -74,7 +103,9 @@ export class TokenStore {
   private write(value: string): void {
     try {
       this.storage.setItem(this.key, value);
+      this.persisted = true;
     } catch {
+      this.persisted = false;
       // Storage may be unavailable; the session then lives in memory for this tab only.
     }
   }
@@ -88,12 +119,13 @@ function parsePair(raw: string | null): TokenPair | null {
   if (typeof value !== 'object' || value === null) {
     return null;
   }
-  const { userId, userName, accessToken, refreshToken } = value as Record<string, unknown>;
+  const { userId, userName, accessToken, refreshToken, expiresAt } = value as Record<string, unknown>;
   const fields = [userId, userName, accessToken, refreshToken];
   if (!fields.every((field) => typeof field === 'string' && field.length > 0)) {
     return null;
   }
-  return { userId, userName, accessToken, refreshToken } as TokenPair;
+  const pair = { userId, userName, accessToken, refreshToken } as TokenPair;
+  return typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? { ...pair, expiresAt } : pair;
 }
 
 function samePair(a: TokenPair | null, b: TokenPair | null): boolean {

@@ -5,10 +5,10 @@ import { Router, provideRouter } from '@angular/router';
 
 import { DEFAULT_AUTH_CONFIG } from '../../core/auth/auth-config';
 import { authInterceptor } from '../../core/auth/auth-interceptor';
-import { MemoryStorage } from '../../core/auth/testing/memory-storage';
-import { TOKEN_STORAGE, TokenStore } from '../../core/auth/token-store';
+import { TokenStore } from '../../core/auth/token-store';
 import { timelineInterceptor } from '../../timeline/timeline-interceptor';
 import { HomePage } from './home-page';
+import { provideAuthTesting } from '../../core/auth/testing/provide-auth-testing';
 
 const TOKENS = { userId: 'u1', userName: 'demo', authorizationToken: 'at-2', refreshToken: 'rt-2', tokenType: 'Bearer', expiresIn: 300 };
 const BODY = 'protected resources, username: demo';
@@ -24,7 +24,7 @@ describe('HomePage', () => {
         provideRouter([]),
         provideHttpClient(withInterceptors([authInterceptor, timelineInterceptor])),
         provideHttpClientTesting(),
-        { provide: TOKEN_STORAGE, useValue: new MemoryStorage() },
+        ...provideAuthTesting(),
       ],
     });
     httpTesting = TestBed.inject(HttpTestingController);

@@ -5,9 +5,9 @@ import { Router, provideRouter } from '@angular/router';
 
 import { DEFAULT_AUTH_CONFIG } from '../../core/auth/auth-config';
 import { authInterceptor } from '../../core/auth/auth-interceptor';
-import { MemoryStorage } from '../../core/auth/testing/memory-storage';
-import { TOKEN_STORAGE, TokenStore } from '../../core/auth/token-store';
+import { TokenStore } from '../../core/auth/token-store';
 import { LoginPage } from './login-page';
+import { provideAuthTesting } from '../../core/auth/testing/provide-auth-testing';
 
 const TOKENS = { userId: 'u1', userName: 'demo', authorizationToken: 'at-1', refreshToken: 'rt-1', tokenType: 'Bearer', expiresIn: 300 };
 
@@ -22,7 +22,7 @@ describe('LoginPage', () => {
         provideRouter([]),
         provideHttpClient(withInterceptors([authInterceptor])),
         provideHttpClientTesting(),
-        { provide: TOKEN_STORAGE, useValue: new MemoryStorage() },
+        ...provideAuthTesting(),
       ],
     });
     httpTesting = TestBed.inject(HttpTestingController);

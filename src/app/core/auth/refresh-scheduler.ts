@@ -1,0 +1,76 @@
+import { DOCUMENT } from '@angular/common';
+import { DestroyRef, Injectable, Injector, effect, inject, untracked } from '@angular/core';
+
+import { AuthService } from './auth-service';
+import { TokenPair, TokenStore } from './token-store';
+
+/** The most a proactive refresh runs ahead of the access token's expiry. */
+export const MAX_REFRESH_LEAD_MS = 30_000;
+/** How long to wait before trying again after a proactive refresh failed transiently. */
+export const PROACTIVE_RETRY_MS = 5_000;
+
+/**
+ * Refreshes shortly before the access token expires, through the same single-flight path as 401s.
+ * Timers are late or skipped in background tabs and on sleeping laptops, so it re-checks on
+ * `visibilitychange` and `online`. Reactive 401 handling stays as the safety net.
+ */
+@Injectable({ providedIn: 'root' })
+export class RefreshScheduler {
+  private readonly auth = inject(AuthService);
+  private readonly store = inject(TokenStore);
+  private readonly document = inject(DOCUMENT);
+  private readonly injector = inject(Injector);
+  private readonly destroyRef = inject(DestroyRef);
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private dueAt: number | null = null;
+  private started = false;
+
+  /** Starts watching the stored pair; calling it again does nothing. */
+  start(): void {
+    if (this.started) {
+      return;
+    }
+    this.started = true;
+    effect(() => {
+      const pair = this.store.tokens();
+      untracked(() => this.schedule(pair));
+    }, { injector: this.injector });
+
+    const window = this.document.defaultView;
+    const recheck = () => this.document.visibilityState === 'visible' && this.refreshIfDue();
+    this.document.addEventListener('visibilitychange', recheck);
+    window?.addEventListener('online', recheck);
+    this.destroyRef.onDestroy(() => {
+      clearTimeout(this.timer);
+      this.document.removeEventListener('visibilitychange', recheck);
+      window?.removeEventListener('online', recheck);
+    });
+  }
+
+  private schedule(pair: TokenPair | null): void {
+    clearTimeout(this.timer);
+    this.dueAt = null;
+    if (!pair?.expiresAt) {
+      return;
+    }
+    const remaining = pair.expiresAt - Date.now();
+    this.dueAt = pair.expiresAt - Math.min(MAX_REFRESH_LEAD_MS, Math.max(remaining, 0) / 4);
+    this.timer = setTimeout(() => this.refreshIfDue(), Math.max(0, this.dueAt - Date.now()));
+  }
+
+  private refreshIfDue(): void {
+    if (this.dueAt === null || Date.now() < this.dueAt || !this.store.tokens()) {
+      return;
+    }
+    const pair = this.store.tokens();
+    this.auth.refreshAccessToken('proactive').subscribe({
+      error: () => {
+        // A transient failure keeps the session; try again soon unless something else rotated meanwhile.
+        if (this.store.tokens() === pair) {
+          clearTimeout(this.timer);
+          this.timer = setTimeout(() => this.refreshIfDue(), PROACTIVE_RETRY_MS);
+        }
+      },
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import { TestBed } from '@angular/core/testing';
+import { Subject, throwError } from 'rxjs';
+
+import { DEFAULT_AUTH_CONFIG } from './auth-config';
+import { TabLock } from './tab-lock';
+import { FakeLockManager } from './testing/fake-lock-manager';
+import { provideAuthTesting } from './testing/provide-auth-testing';
+
+const LOCK = 'spec-lock';
+
+/** Lets promise callbacks (lock grants and releases) run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await Promise.resolve();
+  }
+}
+
+describe('TabLock', () => {
+  let locks: FakeLockManager;
+  let tabLock: TabLock;
+
+  function setUp(lockManager: FakeLockManager | null): void {
+    TestBed.configureTestingModule({ providers: provideAuthTesting(undefined, lockManager) });
+    tabLock = TestBed.inject(TabLock);
+  }
+
+  describe('when another tab holds the lock', () => {
+    beforeEach(() => {
+      locks = new FakeLockManager();
+      setUp(locks);
+    });
+
+    it('starts the work only after the other tab releases it', async () => {
+      const releaseOtherTab = locks.hold(LOCK);
+      const work = new Subject<string>();
+      let started = false;
+      const values: string[] = [];
+
+      tabLock.run(LOCK, () => ((started = true), work)).subscribe((value) => values.push(value));
+      const startedWhileHeld = started;
+      releaseOtherTab();
+      await settle();
+      work.next('done');
+      work.complete();
+
+      expect(startedWhileHeld).toBeFalse();
+      expect(started).toBeTrue();
+      expect(values).toEqual(['done']);
+    });
+
+    it('stops waiting after lockWaitMs and runs the work without the lock', async () => {
+      jasmine.clock().install();
+      try {
+        locks.hold(LOCK);
+        let started = false;
+
+        tabLock.run(LOCK, () => ((started = true), new Subject<never>())).subscribe();
+        jasmine.clock().tick(DEFAULT_AUTH_CONFIG.lockWaitMs - 1);
+        await settle();
+        const startedBeforeDeadline = started;
+        jasmine.clock().tick(1);
+        await settle();
+
+        expect(startedBeforeDeadline).toBeFalse();
+        expect(started).toBeTrue();
+      } finally {
+        jasmine.clock().uninstall();
+      }
+    });
+  });
+
+  describe('when the work ends', () => {
+    beforeEach(() => {
+      locks = new FakeLockManager();
+      setUp(locks);
+    });
+
+    for (const [name, end] of [
+      ['errors', () => tabLock.run(LOCK, () => throwError(() => new Error('boom'))).subscribe({ error: () => undefined })],
+      ['is unsubscribed', () => tabLock.run(LOCK, () => new Subject<never>()).subscribe().unsubscribe()],
+    ] as const) {
+      it(`releases the lock when it ${name}`, async () => {
+        end();
+        await settle();
+        let next = false;
+
+        tabLock.run(LOCK, () => ((next = true), new Subject<never>())).subscribe();
+
+        expect(next).toBeTrue();
+      });
+    }
+  });
+
+  describe('when the browser has no Web Locks', () => {
+    it('runs the work at once, single-flight within the tab only', () => {
+      setUp(null);
+      let started = false;
+
+      tabLock.run(LOCK, () => ((started = true), new Subject<never>())).subscribe();
+
+      expect(started).toBeTrue();
+    });
+  });
+});

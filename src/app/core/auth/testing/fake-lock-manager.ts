@@ -1,0 +1,44 @@
+/** A Web Locks stand-in for specs: grants a free lock synchronously and lets a spec hold one "in another tab". */
+export class FakeLockManager {
+  private readonly held = new Set<string>();
+  private readonly waiting: { readonly name: string; readonly grant: () => void }[] = [];
+  /** Every lock name requested, in order. */
+  readonly requested: string[] = [];
+
+  /** Like `LockManager.request(name, { signal }, callback)`. */
+  request(name: string, options: LockOptions, callback: (lock: Lock | null) => unknown): Promise<unknown> {
+    this.requested.push(name);
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        this.held.add(name);
+        Promise.resolve(callback({ name, mode: 'exclusive' } as Lock))
+          .then(resolve, reject)
+          .finally(() => this.release(name));
+      };
+      if (!this.held.has(name)) {
+        grant();
+        return;
+      }
+      const entry = { name, grant };
+      this.waiting.push(entry);
+      options.signal?.addEventListener('abort', () => {
+        this.waiting.splice(this.waiting.indexOf(entry), 1);
+        reject(new DOMException('The lock request was aborted', 'AbortError'));
+      });
+    });
+  }
+
+  /** Takes lock `name` as another tab would; call the returned function to release it. */
+  hold(name: string): () => void {
+    this.held.add(name);
+    return () => this.release(name);
+  }
+
+  private release(name: string): void {
+    this.held.delete(name);
+    const next = this.waiting.findIndex((entry) => entry.name === name);
+    if (next >= 0) {
+      this.waiting.splice(next, 1)[0].grant();
+    }
+  }
+}
