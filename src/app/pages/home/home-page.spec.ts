@@ -74,6 +74,10 @@ describe('HomePage', () => {
       expect([text('[data-testid=count-requests]'), text('[data-testid=count-401]'), text('[data-testid=count-refreshes]'), text('[data-testid=count-retries]')]).toEqual(['3', '3', '1', '3']);
       expect(el().querySelectorAll('table tbody tr').length).toBe(7);
       expect(el().querySelector('table caption')?.textContent).toBe('Request timeline');
+      const log = [...el().querySelectorAll('ol[aria-labelledby=auth-events-heading] li')].map((li) => li.textContent);
+      expect(log.filter((line) => line?.includes('this tab'))).toEqual(log);
+      expect(log.filter((line) => line?.includes('refresh started after a 401')).length).toBe(1);
+      expect(log.filter((line) => line?.includes('refresh succeeded')).length).toBe(1);
     });
   });
 

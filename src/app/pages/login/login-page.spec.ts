@@ -5,7 +5,7 @@ import { Router, provideRouter } from '@angular/router';
 
 import { DEFAULT_AUTH_CONFIG } from '../../core/auth/auth-config';
 import { authInterceptor } from '../../core/auth/auth-interceptor';
-import { TokenStore } from '../../core/auth/token-store';
+import { TOKEN_STORAGE, TokenStore } from '../../core/auth/token-store';
 import { LoginPage } from './login-page';
 import { provideAuthTesting } from '../../core/auth/testing/provide-auth-testing';
 
@@ -76,8 +76,23 @@ describe('LoginPage', () => {
 
       await submit();
       httpTesting.expectOne(DEFAULT_AUTH_CONFIG.signInUrl).flush(TOKENS);
+      await fixture.whenStable();
 
       expect(navigateByUrl).toHaveBeenCalledOnceWith('/');
+    });
+  });
+
+  describe('when another tab signs in', () => {
+    it('follows to returnUrl without a second sign-in', async () => {
+      fixture.componentRef.setInput('returnUrl', '/?tab=2');
+      const storage = TestBed.inject(TOKEN_STORAGE);
+
+      storage.setItem(DEFAULT_AUTH_CONFIG.storageKey, JSON.stringify({ userId: 'u1', userName: 'demo', accessToken: 'at-9', refreshToken: 'rt-9' }));
+      window.dispatchEvent(new StorageEvent('storage', { key: DEFAULT_AUTH_CONFIG.storageKey }));
+      await fixture.whenStable();
+
+      expect(navigateByUrl).toHaveBeenCalledOnceWith('/?tab=2');
+      httpTesting.expectNone(DEFAULT_AUTH_CONFIG.signInUrl);
     });
   });
 

@@ -1,5 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { ChangeDetectionStrategy, Component, inject, input, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, effect, inject, input, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router } from '@angular/router';
 
@@ -27,6 +27,15 @@ export class LoginPage {
   protected readonly pending = signal(false);
   protected readonly error = signal<string | null>(null);
 
+  constructor() {
+    // A session that appears, from this form or from a sign-in in another tab, leads on to returnUrl.
+    effect(() => {
+      if (this.auth.userName()) {
+        void this.router.navigateByUrl(safeReturnUrl(this.returnUrl()));
+      }
+    });
+  }
+
   protected signIn(): void {
     if (this.form.invalid || this.pending()) {
       return;
@@ -35,7 +44,6 @@ export class LoginPage {
     this.pending.set(true);
     this.error.set(null);
     this.auth.signIn(userName, password).subscribe({
-      next: () => void this.router.navigateByUrl(safeReturnUrl(this.returnUrl())),
       error: (error: unknown) => {
         this.pending.set(false);
         this.error.set(describeSignInError(error));
