@@ -48,7 +48,7 @@ export class AuthEvents {
     if (channel) {
       const receive = (message: MessageEvent<AuthEvent>) => this.subject.next(message.data);
       channel.addEventListener('message', receive);
-      inject(DestroyRef).onDestroy(() => channel.removeEventListener('message', receive));
+      inject(DestroyRef).onDestroy(() => channel.close());
     }
   }
 

@@ -112,7 +112,7 @@ export class AuthService {
   private startRefresh(trigger: RefreshTrigger): Observable<string> {
     const presented = this.store.refreshToken();
     if (!presented) {
-      return throwError(() => new HttpErrorResponse({ status: 401, statusText: 'Signed out', url: this.config.refreshUrl }));
+      return this.signedOut('Signed out');
     }
     this.state.next({ refreshing: true, accessToken: this.store.accessToken() });
     this.events.emit({ type: 'refresh-started', trigger });
@@ -132,6 +132,10 @@ export class AuthService {
     const adopted = this.adoptFromOtherTab(presented);
     if (adopted) {
       return of(adopted);
+    }
+    if (!this.store.tokens()) {
+      // Another tab signed out while this one waited: its refresh token is dead, so don't present it.
+      return this.signedOut('Signed out in another tab');
     }
     return this.http.post<TokenResponse>(this.config.refreshUrl, { refreshToken: presented }, { context: bypass() }).pipe(
       timeout({ first: this.config.refreshTimeoutMs, with: () => throwError(() => this.timeoutError()) }),
@@ -186,6 +190,10 @@ export class AuthService {
     const returnUrl = this.router.url;
     const queryParams = reason === 'user' || returnUrl.startsWith(this.config.loginPath) ? {} : { returnUrl };
     void this.router.navigate([this.config.loginPath], { queryParams });
+  }
+
+  private signedOut(statusText: string): Observable<never> {
+    return throwError(() => new HttpErrorResponse({ status: 401, statusText, url: this.config.refreshUrl }));
   }
 
   private timeoutError(): HttpErrorResponse {

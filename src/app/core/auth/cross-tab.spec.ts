@@ -95,6 +95,24 @@ describe('the auth layer across tabs', () => {
     });
   });
 
+  describe('when another tab signs out while this tab waits for the refresh lock', () => {
+    it('fails the waiting request without presenting the dead refresh token', async () => {
+      setUp(locks);
+      const releaseOtherTab = locks.hold(REFRESH_LOCK);
+      let status = 0;
+      http.get('/api/resources').subscribe({ error: (error) => (status = error.status) });
+      unauthorized(httpTesting.expectOne('/api/resources'));
+
+      otherTabWrites(storage, null);
+      releaseOtherTab();
+      await settle();
+
+      httpTesting.expectNone(refreshUrl);
+      expect(status).toBe(401);
+      expect(navigate).toHaveBeenCalledTimes(1);
+    });
+  });
+
   describe('when no other tab holds the lock', () => {
     it('refreshes under the lock', () => {
       setUp(locks);
