@@ -149,6 +149,13 @@ describe('createApp', () => {
       expect(response.text).toContain('<title>app</title>');
     });
 
+    it('answers a JSON 404, not the app, for a missing file', async () => {
+      const response = await request(testApp.app).get('/main.js.map');
+
+      expect(response.status).toBe(404);
+      expect(response.body.error).toBe('not_found');
+    });
+
     it('still answers JSON 404s under /api and /authorization', async () => {
       const api = await request(testApp.app).get('/api/nothing');
       const auth = await request(testApp.app).get('/authorization/nothing');

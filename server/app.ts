@@ -2,7 +2,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 
@@ -57,7 +57,12 @@ export function createApp(deps: AppDeps): Express {
   const index = join(config.staticDir, 'index.html');
   if (existsSync(index)) {
     app.use(express.static(config.staticDir));
-    app.get('/{*path}', (_req, res) => {
+    // Client-side routes get the app; a missing file (say /main.js.map) stays a 404 rather than HTML posing as it.
+    app.get('/{*path}', (req, res, next) => {
+      if (extname(req.path)) {
+        next();
+        return;
+      }
       res.sendFile(index, { headers: { 'Cache-Control': 'no-cache' } });
     });
   }

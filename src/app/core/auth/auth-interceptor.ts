@@ -14,6 +14,7 @@ import { EnvironmentInjector, Injectable, inject, runInInjectionContext } from '
 import { Observable, catchError, of, switchMap, throwError } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
+import { AuthEvents } from './auth-events';
 import { AuthService } from './auth-service';
 import { BYPASS_AUTH } from './bypass-auth';
 import { TokenStore } from './token-store';
@@ -33,6 +34,7 @@ export const AUTH_ATTEMPT = new HttpContextToken<{ readonly attempt: AuthAttempt
  */
 export const authInterceptor: HttpInterceptorFn = (req, next) => {
   const auth = inject(AuthService);
+  const events = inject(AuthEvents);
   const store = inject(TokenStore);
   const config = inject(AUTH_CONFIG);
   const appOrigin = inject(DOCUMENT).location.origin;
@@ -58,7 +60,7 @@ export const authInterceptor: HttpInterceptorFn = (req, next) => {
     const current = store.accessToken();
     if (attempt === 'first' && current && current !== sentWith && !auth.isRefreshing()) {
       // A late 401: a refresh finished after this request left, so its token is already stale. No new refresh.
-      auth.noteLateReplay(req.url);
+      events.emit({ type: 'late-401-replayed', url: req.url });
       return send('replay', current);
     }
     return auth.refreshAccessToken().pipe(switchMap((token) => send('retry', token)));
@@ -66,7 +68,7 @@ export const authInterceptor: HttpInterceptorFn = (req, next) => {
 
   if (auth.isRefreshing()) {
     // Sending the old token now would only earn another 401: wait for the refresh in flight.
-    auth.noteQueued(req.url);
+    events.emit({ type: 'request-queued', url: req.url });
     return auth.refreshAccessToken().pipe(switchMap((token) => send('first', token)));
   }
   return send('first', store.accessToken());

@@ -108,6 +108,20 @@ describe('AuthService', () => {
       });
     });
 
+    describe('when a refresh runs', () => {
+      it('publishes the refresh state, then the new token, without ever erroring', () => {
+        signInAs(1);
+        const states: unknown[] = [];
+        auth.refreshState$.subscribe({ next: (state) => states.push(state), error: fail, complete: fail });
+
+        auth.refreshAccessToken().subscribe({ error: () => undefined });
+        httpTesting.expectOne(refreshUrl).flush({ error: 'invalid_grant' }, { status: 400, statusText: 'Bad Request' });
+
+        expect(states[1]).toEqual({ refreshing: true, accessToken: 'at-1' });
+        expect(states.at(-1)).toEqual({ refreshing: false, accessToken: null });
+      });
+    });
+
     describe('when the previous refresh has settled', () => {
       it('starts a new refresh with the rotated refresh token', () => {
         signInAs(1);

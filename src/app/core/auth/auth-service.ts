@@ -20,7 +20,7 @@ export interface TokenResponse {
   readonly expiresIn: number;
 }
 
-/** Whether a refresh is in flight, and the access token to use. */
+/** Whether a refresh is in flight, and the access token stored when that last changed. */
 export interface RefreshState {
   readonly refreshing: boolean;
   readonly accessToken: string | null;
@@ -97,16 +97,6 @@ export class AuthService {
     this.store.clear();
     this.state.next({ refreshing: this.state.value.refreshing, accessToken: null });
     this.leave(reason);
-  }
-
-  /** Reports a request that waits for the refresh in flight. */
-  noteQueued(url: string): void {
-    this.events.emit({ type: 'request-queued', url });
-  }
-
-  /** Reports a 401 replayed with a token that a finished refresh already stored. */
-  noteLateReplay(url: string): void {
-    this.events.emit({ type: 'late-401-replayed', url });
   }
 
   private startRefresh(trigger: RefreshTrigger): Observable<string> {
