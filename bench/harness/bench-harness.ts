@@ -1,0 +1,32 @@
+/** Per-run timings of one interceptor-overhead measurement, in µs per request. */
+export interface OverheadRuns {
+  readonly withAuth: readonly number[];
+  readonly without: readonly number[];
+}
+
+/** How one burst of concurrent requests settled. */
+export interface StormRun {
+  /** From the first send until the last request settled. */
+  readonly wallMs: number;
+  readonly served: number;
+  readonly failed: number;
+}
+
+/** What the harness page exposes as `window.bench` to bench/run.ts; each method boots the apps it needs on first use. */
+export interface BenchHarness {
+  /** Times GETs through HttpClient with and without authInterceptor against an in-memory backend, alternating A/B each round. */
+  measureOverhead(options: { rounds: number; perRun: number; inFlight: number }): Promise<OverheadRuns>;
+  /** Signs the demo user in against the real token server. */
+  signIn(): Promise<void>;
+  /** GETs every URL at once through the auth layer; with `broken`, the stored access token is broken first. */
+  fireStorm(urls: readonly string[], broken: boolean): Promise<StormRun>;
+  /** Runs refresh cycles (token expires → 401 → refresh → retry) against an in-memory server; returns refreshes so far. */
+  runRefreshCycles(count: number): Promise<number>;
+}
+
+declare global {
+  interface Window {
+    /** Set by bench/harness/main.ts once the harness page has loaded. */
+    bench: BenchHarness;
+  }
+}

@@ -1,0 +1,48 @@
+import { HttpBackend, HttpClient } from '@angular/common/http';
+import { EnvironmentInjector } from '@angular/core';
+import { lastValueFrom } from 'rxjs';
+
+import { AuthService } from '../../src/app/core/auth/auth-service';
+import { TokenStore } from '../../src/app/core/auth/token-store';
+import { createAuthApp } from './create-auth-app';
+import { fireStorm } from './fire-storm';
+import { measureOverhead } from './measure-overhead';
+import { MemoryBackend } from './memory-backend';
+import { MemoryTokenServer } from './memory-token-server';
+
+let stormApp: Promise<EnvironmentInjector> | undefined;
+let cycles: Promise<{ http: HttpClient; server: MemoryTokenServer }> | undefined;
+
+window.bench = {
+  measureOverhead,
+
+  async signIn() {
+    const app = await (stormApp ??= createAuthApp());
+    await lastValueFrom(app.get(AuthService).signIn('demo', 'demo-password'));
+  },
+
+  async fireStorm(urls, broken) {
+    const app = await (stormApp ??= createAuthApp());
+    if (broken) {
+      // What the demo's "Break access token" button does.
+      app.get(TokenStore).setAccessToken('broken-access-token');
+    }
+    return fireStorm(app.get(HttpClient), urls);
+  },
+
+  async runRefreshCycles(count) {
+    const { http, server } = await (cycles ??= startCycles());
+    for (let i = 0; i < count; i++) {
+      server.expireAccessToken();
+      await lastValueFrom(http.get('/api/resources'));
+    }
+    return server.refreshes;
+  },
+};
+
+async function startCycles(): Promise<{ http: HttpClient; server: MemoryTokenServer }> {
+  const server = new MemoryTokenServer();
+  const app = await createAuthApp([{ provide: HttpBackend, useValue: new MemoryBackend((req) => server.answer(req), true) }]);
+  app.get(TokenStore).set(server.signIn());
+  return { http: app.get(HttpClient), server };
+}

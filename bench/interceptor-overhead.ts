@@ -1,0 +1,45 @@
+import type { Browser } from '@playwright/test';
+
+import { median } from './median';
+import { openHarness } from './open-harness';
+import type { PartResult } from './part-result';
+
+const ROUNDS = 10;
+const PER_RUN = 2_000;
+const TARGET = 1.15;
+
+/** Part 1: µs per request through HttpClient with the auth interceptor vs without, one at a time and 100 in flight. */
+export async function benchInterceptorOverhead(browser: Browser, harnessUrl: string): Promise<PartResult> {
+  const page = await openHarness(browser, harnessUrl);
+  const modes = [
+    { name: 'one at a time (sync backend)', inFlight: 1 },
+    { name: '100 in flight (microtask backend)', inFlight: 100 },
+  ];
+  const data = [];
+  for (const mode of modes) {
+    const runs = await page.evaluate((options) => window.bench.measureOverhead(options), { rounds: ROUNDS, perRun: PER_RUN, inFlight: mode.inFlight });
+    const withAuth = median(runs.withAuth);
+    const without = median(runs.without);
+    data.push({ mode: mode.name, inFlight: mode.inFlight, requestsPerVariant: ROUNDS * PER_RUN, withAuthUs: withAuth, withoutUs: without, ratio: withAuth / without, runs });
+  }
+  await page.context().close();
+
+  return {
+    title: '1. Interceptor overhead (HttpClient → in-memory HttpBackend, headless Chromium)',
+    headers: ['Mode', 'Requests per variant', 'Without µs/req', 'With authInterceptor µs/req', 'Ratio', `Target ≤ ${TARGET}×`],
+    rows: data.map((row) => [
+      row.mode,
+      row.requestsPerVariant.toLocaleString('en-US'),
+      row.withoutUs.toFixed(2),
+      row.withAuthUs.toFixed(2),
+      `${row.ratio.toFixed(2)}×`,
+      row.ratio <= TARGET ? 'met' : 'missed',
+    ]),
+    notes: [
+      `Median of ${ROUNDS} runs × ${PER_RUN.toLocaleString('en-US')} requests per variant, in one page, the order alternating A/B then B/A after a warm-up round.`,
+      'Both variants use provideHttpClient (so both pay for HttpClient, the interceptor chain and XSRF); "with" adds provideAuth() and authInterceptor, signed in, so every request is same-origin and gets its bearer header.',
+      'The one-at-a-time mode has no I/O at all, so the ratio is the worst case: in an app, every request also waits milliseconds for the network.',
+    ],
+    data,
+  };
+}

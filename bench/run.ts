@@ -1,0 +1,91 @@
+// `npm run bench`: builds the app, the harness and a fresh `ng new` app, runs the five parts of issue 6 in one go,
+// prints one Markdown table per part under a machine header, and writes bench/results.json.
+import { chromium } from '@playwright/test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CHROMIUM_FLAGS, systemChromium } from '../system-chromium';
+import { buildFreshApp } from './build-fresh-app';
+import { benchBundleSize } from './bundle-size';
+import { describeMachine, type Machine } from './describe-machine';
+import { benchHeapLeak } from './heap-leak';
+import { benchInterceptorOverhead } from './interceptor-overhead';
+import { ngBuild } from './ng-build';
+import { formatPart, type PartResult } from './part-result';
+import { benchRefreshStorm } from './refresh-storm';
+import { benchServerThroughput } from './server-throughput';
+import { startTokenServer } from './start-token-server';
+
+const ROOT = join(__dirname, '..');
+const LOAD_SECONDS = Number(process.env['BENCH_LOAD_SECONDS'] ?? 10);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const work = mkdtempSync(join(tmpdir(), 'atr-bench-'));
+  const browser = await chromium.launch({ executablePath: systemChromium(), args: CHROMIUM_FLAGS, headless: true });
+  try {
+    const machine = describeMachine(browser.version());
+    console.log(formatMachine(machine));
+
+    step('Building the app, the harness and a fresh `ng new` app (production)');
+    const appDir = join(work, 'app');
+    const harnessDir = join(work, 'harness');
+    await ngBuild(ROOT, ['--output-path', appDir]);
+    await ngBuild(ROOT, ['--browser', 'bench/harness/main.ts', '--ts-config', 'bench/tsconfig.harness.json', '--index', 'bench/harness/index.html', '--output-path', harnessDir]);
+    const freshAppDir = await buildFreshApp(work);
+
+    const parts: Record<string, PartResult> = {};
+    const report = (key: string, part: PartResult) => {
+      parts[key] = part;
+      console.log(`\n${formatPart(part)}`);
+    };
+    // The harness is served by the real token server, so it is same-origin with the API like the app is.
+    const server = await startTokenServer({ STATIC_DIR: join(harnessDir, 'browser'), REFRESH_RATE_LIMIT: '0', ACCESS_TOKEN_TTL_SECONDS: '3600' });
+    try {
+      step('1/5 interceptor overhead');
+      report('interceptorOverhead', await benchInterceptorOverhead(browser, server.url));
+      step('2/5 refresh storm');
+      report('refreshStorm', await benchRefreshStorm(browser, server.url));
+    } finally {
+      await server.stop();
+    }
+    step(`3/5 server throughput (${LOAD_SECONDS} s per endpoint)`);
+    report('serverThroughput', await benchServerThroughput(LOAD_SECONDS));
+    step('4/5 bundle');
+    report('bundle', benchBundleSize(join(appDir, 'browser'), freshAppDir));
+    step('5/5 leak check');
+    const leakServer = await startTokenServer({ STATIC_DIR: join(harnessDir, 'browser') });
+    try {
+      report('leakCheck', await benchHeapLeak(browser, leakServer.url));
+    } finally {
+      await leakServer.stop();
+    }
+
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const file = join(__dirname, 'results.json');
+    writeFileSync(file, `${JSON.stringify({ date: new Date(started).toISOString(), machine, totalSeconds: seconds, parts }, null, 2)}\n`);
+    console.log(`Done in ${seconds} s. Results: ${file}`);
+  } finally {
+    await browser.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function formatMachine(machine: Machine): string {
+  return [
+    '## Benchmark machine',
+    '',
+    `- CPU: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, ${machine.os}`,
+    `- Node ${machine.node}, Chromium ${machine.chromium} (headless), Angular ${machine.angular}`,
+  ].join('\n');
+}
+
+function step(message: string): void {
+  console.error(`… ${message}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

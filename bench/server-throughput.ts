@@ -1,0 +1,107 @@
+import autocannon, { type Client, type Options, type Result } from 'autocannon';
+
+import { PasswordHasher } from '../server/auth/password-hasher';
+import type { PartResult } from './part-result';
+import { startTokenServer } from './start-token-server';
+
+const SESSIONS = 50;
+const CONNECTIONS = 10;
+const TARGET = 0.8;
+const CREDENTIALS = JSON.stringify({ userName: 'demo', password: 'demo-password' });
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** Part 3: requests per second a loopback token server sustains per endpoint, driven by autocannon for `seconds` each. */
+export async function benchServerThroughput(seconds: number): Promise<PartResult> {
+  // Sign-ins still in flight count as failures until they succeed, so concurrent sign-ins need a high failure limit.
+  const server = await startTokenServer({ REFRESH_RATE_LIMIT: '0', REFRESH_REUSE_WINDOW_SECONDS: '0', LOGIN_MAX_FAILURES: '1000000' });
+  try {
+    const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => signIn(server.url)));
+    const load = (name: string, options: Options) => autocannon({ connections: CONNECTIONS, duration: seconds, ...options }).then((result) => ({ name, result }));
+
+    const runs = [
+      await load('GET /healthz', { url: `${server.url}/healthz` }),
+      await load('GET /api/resources (valid token)', {
+        url: `${server.url}/api/resources`,
+        headers: { authorization: `Bearer ${sessions[0].authorizationToken}` },
+      }),
+      await load(`POST /authorization/refresh (${SESSIONS} sessions, each rotating its own chain)`, {
+        url: `${server.url}/authorization/refresh`,
+        connections: SESSIONS,
+        setupClient: rotateOwnChain(sessions.map((session) => session.refreshToken)),
+      }),
+      await load('POST /authorization/token (sign-in)', { url: `${server.url}/authorization/token`, method: 'POST', headers: JSON_HEADERS, body: CREDENTIALS }),
+    ];
+    const [health, resources] = runs.map((run) => run.result.requests.average);
+    const ratio = resources / health;
+    const scrypt = (await new PasswordHasher().hash('x')).split('$');
+
+    return {
+      title: `3. Server throughput (autocannon, ${seconds} s per endpoint, loopback, LOG_LEVEL=silent)`,
+      headers: ['Endpoint', 'Connections', 'Req/s', 'p50 ms', 'p99 ms', 'Non-2xx', 'Errors'],
+      rows: runs.map(({ name, result }) => [
+        name,
+        String(result.connections),
+        result.requests.average.toFixed(0),
+        String(result.latency.p50),
+        String(result.latency.p99),
+        String(result.non2xx),
+        String(result.errors + result.timeouts),
+      ]),
+      notes: [
+        `GET /api/resources ÷ GET /healthz = ${ratio.toFixed(2)}× (the cost of verifying the JWT); target ≥ ${TARGET}× → ${ratio >= TARGET ? 'met' : 'missed'}.`,
+        `Refresh: ${SESSIONS} sessions signed in first; each connection presents only the refresh token its own previous rotation returned (strict single use, reuse window 0), so any mix-up would show as non-2xx (400 invalid_grant).`,
+        `Sign-in is scrypt-bound by design: N = ${scrypt[1]}, r = ${scrypt[2]}, p = ${scrypt[3]} (≈ ${(128 * Number(scrypt[1]) * Number(scrypt[2])) / 2 ** 20} MiB per hash), from server/auth/password-hasher.ts, run on libuv's thread pool.`,
+        'autocannon runs in the bench process on the same machine, so it competes with the server for the CPU cores: absolute figures are a lower bound, the ratio is the point.',
+      ],
+      data: {
+        endpoints: runs.map(({ name, result }) => ({ name, ...summarize(result) })),
+        resourcesToHealthz: ratio,
+        scrypt: { N: Number(scrypt[1]), r: Number(scrypt[2]), p: Number(scrypt[3]) },
+      },
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function signIn(url: string): Promise<{ authorizationToken: string; refreshToken: string }> {
+  const response = await fetch(`${url}/authorization/token`, { method: 'POST', headers: JSON_HEADERS, body: CREDENTIALS });
+  if (!response.ok) {
+    throw new Error(`Sign-in failed with ${response.status}`);
+  }
+  return response.json();
+}
+
+// One session per connection: each connection keeps the refresh token its last rotation returned and presents it next.
+function rotateOwnChain(refreshTokens: string[]): (client: Client) => void {
+  let next = 0;
+  return (client) => {
+    let refreshToken = refreshTokens[next++ % refreshTokens.length];
+    client.setRequests([
+      {
+        method: 'POST',
+        path: '/authorization/refresh',
+        headers: JSON_HEADERS,
+        setupRequest: (request) => ({ ...request, body: JSON.stringify({ refreshToken }) }),
+        onResponse: (status, body) => {
+          if (status === 200) {
+            refreshToken = JSON.parse(body).refreshToken;
+          }
+        },
+      },
+    ]);
+  };
+}
+
+function summarize(result: Result) {
+  return {
+    connections: result.connections,
+    durationSeconds: result.duration,
+    requestsPerSecond: result.requests.average,
+    totalRequests: result.requests.total,
+    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
