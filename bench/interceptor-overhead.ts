@@ -38,7 +38,8 @@ export async function benchInterceptorOverhead(browser: Browser, harnessUrl: str
     notes: [
       `Median of ${ROUNDS} runs × ${PER_RUN.toLocaleString('en-US')} requests per variant, in one page, the order alternating A/B then B/A after a warm-up round.`,
       'Both variants use provideHttpClient (so both pay for HttpClient, the interceptor chain and XSRF); "with" adds provideAuth() and authInterceptor, signed in, so every request is same-origin and gets its bearer header.',
-      'The one-at-a-time mode has no I/O at all, so the ratio is the worst case: in an app, every request also waits milliseconds for the network.',
+      `The one-at-a-time mode has no I/O at all, so the ratio is the worst case: the interceptor adds ${(data[0].withAuthUs - data[0].withoutUs).toFixed(1)} µs per request, ` +
+        `${((data[0].withAuthUs - data[0].withoutUs) / 10).toFixed(2)}% of a 1 ms round trip.`,
     ],
     data,
   };

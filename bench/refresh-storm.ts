@@ -1,4 +1,4 @@
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, Page, Request } from '@playwright/test';
 
 import type { StormRun } from './harness/bench-harness';
 import { median } from './median';
@@ -26,6 +26,10 @@ const VARIANTS = [
 interface Wire {
   refreshes: number;
   unauthorized: number;
+  /** From the first refresh call leaving the page until it settled, queueing included. */
+  refreshMs: number | null;
+  /** The first refresh call ended without a response (the page gave up on it). */
+  refreshAborted: boolean;
 }
 
 /**
@@ -34,8 +38,21 @@ interface Wire {
  */
 export async function benchRefreshStorm(browser: Browser, harnessUrl: string): Promise<PartResult> {
   const page = await openHarness(browser, harnessUrl);
-  const wire: Wire = { refreshes: 0, unauthorized: 0 };
-  page.on('request', (request) => request.method() === 'POST' && request.url().endsWith('/authorization/refresh') && wire.refreshes++);
+  const wire: Wire = { refreshes: 0, unauthorized: 0, refreshMs: null, refreshAborted: false };
+  let firstRefresh: { request: Request; sentAt: number } | null = null;
+  const isRefresh = (request: Request) => request.method() === 'POST' && request.url().endsWith('/authorization/refresh');
+  page.on('request', (request) => {
+    if (isRefresh(request) && wire.refreshes++ === 0) {
+      firstRefresh = { request, sentAt: Date.now() };
+    }
+  });
+  const settleRefresh = (request: Request, aborted: boolean) => {
+    if (request === firstRefresh?.request) {
+      Object.assign(wire, { refreshMs: Date.now() - firstRefresh.sentAt, refreshAborted: aborted });
+    }
+  };
+  page.on('requestfinished', (request) => settleRefresh(request, false));
+  page.on('requestfailed', (request) => settleRefresh(request, true));
   page.on('response', (response) => response.status() === 401 && wire.unauthorized++);
   await page.evaluate(() => window.bench.signIn());
 
@@ -58,11 +75,12 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string): P
   }
   await page.context().close();
 
+  const unserved = data.filter((row) => row.broken.some((run) => run.served < row.n));
   const target = data.find((row) => row.variant === TARGET_VARIANT && row.n === TARGET_N)!;
   const oneUrl = data.find((row) => row.variant === VARIANTS[0].name && row.n === TARGET_N)!;
   return {
     title: '2. Refresh storm (production build of the auth layer in Chromium → real token server on 127.0.0.1)',
-    headers: ['Latency', 'N', 'Valid token ms', 'Broken token ms', 'Ratio', 'Refresh calls', 'Served', '401s', '6-conn floor ms'],
+    headers: ['Latency', 'N', 'Valid token ms', 'Broken token ms', 'Ratio', 'Refresh calls', 'Served', '401s', 'Refresh call ms', '6-conn floor ms'],
     rows: data.map((row) => [
       row.variant,
       String(row.n),
@@ -72,6 +90,7 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string): P
       distinct(row.broken.map((run) => run.refreshes)),
       `${distinct(row.broken.map((run) => run.served))}/${row.n}`,
       distinct(row.broken.map((run) => run.unauthorized)),
+      `${median(row.broken.map((run) => run.refreshMs ?? NaN)).toFixed(0)}${row.broken.some((run) => run.refreshAborted) ? ' (aborted)' : ''}`,
       row.floorMs.toFixed(0),
     ]),
     notes: [
@@ -82,6 +101,15 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string): P
       `Chromium opens at most ${CONNECTIONS_PER_HOST} HTTP/1.1 connections per host, so N requests run in waves of ${CONNECTIONS_PER_HOST}: ` +
         `"6-conn floor" is the least time the valid burst can take (delays queued FIFO on ${CONNECTIONS_PER_HOST} sockets). A broken burst pays that floor twice ` +
         '(N 401s, then N retries) plus the refresh, which queues behind the 401s still waiting for a socket, so its ratio tends to 2× as N grows: the cost is the queue, not the interceptor. HTTP/2 would lift the limit.',
+      '"Refresh call ms" runs from the refresh POST leaving the page until its response (median of the broken bursts): it starts on the first 401 but queues behind every GET already waiting for one of the six sockets.',
+      ...unserved.map(
+        (row) =>
+          `${row.variant}, N = ${row.n}: only ${distinct(row.broken.map((run) => run.served))} of ${row.n} served. ` +
+          (row.broken.some((run) => run.refreshAborted)
+            ? "The refresh call was still queued behind the GETs when the auth layer's refresh timeout (AuthConfig.refreshTimeoutMs, 10 s by default) " +
+              'gave up on it, and the requests waiting on that refresh failed with it.'
+            : 'results.json has the counts of every burst.'),
+      ),
       '"one URL": Chromium\'s HTTP cache lets only one request per URL wait for headers at a time, so N identical GETs to a slow endpoint run one after another (about N × 50 ms) whatever the token; distinct URLs (`&i=`, which the server ignores) run six at a time.',
     ],
     data,
@@ -89,8 +117,7 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string): P
 }
 
 async function burst(page: Page, wire: Wire, urls: string[], broken: boolean): Promise<StormRun & Wire> {
-  wire.refreshes = 0;
-  wire.unauthorized = 0;
+  Object.assign(wire, { refreshes: 0, unauthorized: 0, refreshMs: null, refreshAborted: false });
   const run = await page.evaluate(([urls, broken]) => window.bench.fireStorm(urls, broken), [urls, broken] as const);
   return { ...run, ...wire };
 }
