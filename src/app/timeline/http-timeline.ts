@@ -94,6 +94,6 @@ export class HttpTimeline {
       return req.url === this.refreshUrl ? 'refresh' : 'auth';
     }
     const attempt = req.context.get(AUTH_ATTEMPT).attempt;
-    return attempt === 'first' ? 'request' : attempt;
+    return attempt === 'first' || attempt === 'queued' ? 'request' : attempt;
   }
 }

@@ -10,9 +10,11 @@ export interface AuthConfig {
   readonly signOutUrl: string;
   /** Origins besides the app's own that receive the bearer token, e.g. `https://api.example.com`. */
   readonly apiOrigins: readonly string[];
-  /** How long a refresh may take before it counts as a transient failure. */
+  /** How long a request waits for a refresh before failing as a transient error; the refresh itself goes on. */
   readonly refreshTimeoutMs: number;
-  /** How long a refresh waits for another tab's refresh (the Web Lock) before going ahead alone. */
+  /** When a refresh with no answer is abandoned. Until then a late answer is still adopted, so no rotation is lost. */
+  readonly refreshAbandonMs: number;
+  /** How long a refresh waits for another tab's (the Web Lock); longer than `refreshAbandonMs`, so only a frozen tab is passed. */
   readonly lockWaitMs: number;
   /** `Storage` key of the persisted token pair. */
   readonly storageKey: string;
@@ -27,7 +29,8 @@ export const DEFAULT_AUTH_CONFIG: AuthConfig = {
   signOutUrl: '/authorization/logout',
   apiOrigins: [],
   refreshTimeoutMs: 10_000,
-  lockWaitMs: 15_000,
+  refreshAbandonMs: 60_000,
+  lockWaitMs: 75_000,
   storageKey: 'angular-token-refresh.tokens',
   loginPath: '/login',
 };

@@ -39,6 +39,7 @@ export class AuthEvents {
   private readonly tab = inject(TAB_ID);
   private readonly channel = inject(AUTH_EVENT_CHANNEL);
   private readonly subject = new Subject<AuthEvent>();
+  private readonly destroyRef = inject(DestroyRef);
 
   /** Every event, local or from another tab, as it happens. */
   readonly events$: Observable<AuthEvent> = this.subject.asObservable();
@@ -48,7 +49,7 @@ export class AuthEvents {
     if (channel) {
       const receive = (message: MessageEvent<AuthEvent>) => this.subject.next(message.data);
       channel.addEventListener('message', receive);
-      inject(DestroyRef).onDestroy(() => channel.close());
+      this.destroyRef.onDestroy(() => channel.close());
     }
   }
 

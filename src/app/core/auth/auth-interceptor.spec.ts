@@ -102,6 +102,8 @@ for (const form of forms) {
         `${location.protocol}//${location.hostname}:1/api`,
         `${location.origin}.evil.com/api`,
         `//evil.example.com/api`,
+        `/\\evil.example.com/api`,
+        `/\t/evil.example.com/api`,
       ];
       for (const url of foreign) {
         it(`sends ${url} without the token and never refreshes for it`, () => {
@@ -192,6 +194,24 @@ for (const form of forms) {
       });
     });
 
+    describe('when a request that waited for the refresh gets 401 with the new token', () => {
+      it('signs out instead of refreshing a second time', () => {
+        sendMany(1);
+        unauthorized(httpTesting.expectOne('/api/resources?n=0'));
+        const refresh = httpTesting.expectOne(REFRESH_URL);
+        let status = 0;
+        http.get('/api/late').subscribe({ error: (e: HttpErrorResponse) => (status = e.status) });
+        refresh.flush(tokens(2));
+        httpTesting.expectOne('/api/resources?n=0').flush('ok');
+
+        unauthorized(httpTesting.expectOne('/api/late'));
+
+        httpTesting.expectNone(REFRESH_URL);
+        expect(status).toBe(401);
+        expect(navigate).toHaveBeenCalledTimes(1);
+      });
+    });
+
     describe('when a 401 arrives after a refresh already finished (late 401)', () => {
       it('replays the request with the stored token without a second refresh', () => {
         const results = sendMany(2);
@@ -268,7 +288,7 @@ for (const form of forms) {
         });
       }
 
-      it('keeps the session when the refresh times out, and fails the waiters', () => {
+      it('fails the waiters when the refresh outlasts refreshTimeoutMs, and keeps the session', () => {
         jasmine.clock().install();
         try {
           const results = sendMany(1);
@@ -276,11 +296,11 @@ for (const form of forms) {
           const refresh = httpTesting.expectOne(REFRESH_URL);
 
           jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshTimeoutMs + 1);
+          refresh.flush(tokens(2));
 
-          expect(refresh.cancelled).toBeTrue();
           expect(results[0].error?.status).toBe(0);
           expect(results[0].error?.statusText).toBe('Refresh timed out');
-          expect(store.refreshToken()).toBe('rt-1');
+          expect(store.refreshToken()).toBe('rt-2');
           expect(navigate).not.toHaveBeenCalled();
         } finally {
           jasmine.clock().uninstall();
@@ -301,6 +321,34 @@ for (const form of forms) {
         expect(results.map((r) => r.error?.status)).toEqual([401, 401]);
         expect(store.tokens()).toBeNull();
         expect(navigate).toHaveBeenCalledTimes(1);
+      });
+    });
+
+    describe('when a 401 names an error other than invalid_token', () => {
+      it('passes it through without refreshing or signing out', () => {
+        const results = sendMany(1);
+
+        httpTesting.expectOne('/api/resources?n=0').flush(
+          { error: 'wrong_current_password' },
+          { status: 401, statusText: 'Unauthorized', headers: { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_request"' } },
+        );
+
+        httpTesting.expectNone(REFRESH_URL);
+        expect(results[0].error?.status).toBe(401);
+        expect(store.accessToken()).toBe('at-1');
+      });
+    });
+
+    describe('when a 401 carries an invalid_token challenge', () => {
+      it('refreshes and retries', () => {
+        const results = sendMany(1);
+        const challenge = 'Bearer realm="api", error="invalid_token", error_description="The access token expired"';
+
+        httpTesting.expectOne('/api/resources?n=0').flush({}, { status: 401, statusText: 'Unauthorized', headers: { 'WWW-Authenticate': challenge } });
+        httpTesting.expectOne(REFRESH_URL).flush(tokens(2));
+        httpTesting.expectOne('/api/resources?n=0').flush('ok');
+
+        expect(results[0].body).toBe('ok');
       });
     });
 

@@ -14,13 +14,12 @@ import { EnvironmentInjector, Injectable, inject, runInInjectionContext } from '
 import { Observable, catchError, of, switchMap, throwError } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
-import { AuthEvents } from './auth-events';
 import { AuthService } from './auth-service';
 import { BYPASS_AUTH } from './bypass-auth';
 import { TokenStore } from './token-store';
 
-/** Which send of a request this is: the first, a replay with a newer stored token, or the retry after a refresh. */
-export type AuthAttempt = 'first' | 'replay' | 'retry';
+/** Which send of a request this is: the first, one that waited for a refresh, a replay with a newer stored token, or the retry after a refresh. */
+export type AuthAttempt = 'first' | 'queued' | 'replay' | 'retry';
 
 /** Stamped by the interceptor on every send: which attempt it is and the access token it carries. */
 export const AUTH_ATTEMPT = new HttpContextToken<{ readonly attempt: AuthAttempt; readonly token: string | null }>(() => ({
@@ -29,12 +28,11 @@ export const AUTH_ATTEMPT = new HttpContextToken<{ readonly attempt: AuthAttempt
 }));
 
 /**
- * Adds the bearer token to same-origin and `apiOrigins` requests. On a 401 it replays the request
- * with a newer stored token if there is one, else it waits for the one shared refresh and retries once.
+ * Adds the bearer token to same-origin and `apiOrigins` requests. On a 401 for the token it replays the
+ * request with a newer stored token if there is one, else it waits for the one shared refresh and retries once.
  */
 export const authInterceptor: HttpInterceptorFn = (req, next) => {
   const auth = inject(AuthService);
-  const events = inject(AuthEvents);
   const store = inject(TokenStore);
   const config = inject(AUTH_CONFIG);
   const appOrigin = inject(DOCUMENT).location.origin;
@@ -45,33 +43,24 @@ export const authInterceptor: HttpInterceptorFn = (req, next) => {
 
   const send = (attempt: AuthAttempt, token: string | null): Observable<HttpEvent<unknown>> =>
     next(stamp(req, attempt, token)).pipe(
-      catchError((error: unknown) => (isUnauthorized(error) ? recover(attempt, token, error) : throwError(() => error))),
+      catchError((error: unknown) => (isTokenRejection(error) ? recover(attempt, token, error) : throwError(() => error))),
     );
 
   const recover = (attempt: AuthAttempt, sentWith: string | null, error: unknown): Observable<HttpEvent<unknown>> => {
-    if (attempt === 'retry') {
+    if (attempt === 'retry' || attempt === 'queued') {
       // A fresh token was refused too: refreshing again would loop, so the session ends here.
       auth.endSession('retry-rejected');
       return throwError(() => error);
     }
-    if (!store.refreshToken()) {
+    const recovery = auth.recover(req.url, sentWith, attempt === 'first');
+    if (!recovery) {
       return throwError(() => error);
     }
-    const current = store.accessToken();
-    if (attempt === 'first' && current && current !== sentWith && !auth.isRefreshing()) {
-      // A late 401: a refresh finished after this request left, so its token is already stale. No new refresh.
-      events.emit({ type: 'late-401-replayed', url: req.url });
-      return send('replay', current);
-    }
-    return auth.refreshAccessToken().pipe(switchMap((token) => send('retry', token)));
+    return recovery.token$.pipe(switchMap((token) => send(recovery.replay ? 'replay' : 'retry', token)));
   };
 
-  if (auth.isRefreshing()) {
-    // Sending the old token now would only earn another 401: wait for the refresh in flight.
-    events.emit({ type: 'request-queued', url: req.url });
-    return auth.refreshAccessToken().pipe(switchMap((token) => send('first', token)));
-  }
-  return send('first', store.accessToken());
+  const pending = auth.pendingRefresh(req.url);
+  return pending ? pending.pipe(switchMap((token) => send('queued', token))) : send('first', store.accessToken());
 };
 
 /** {@link authInterceptor} for apps that register interceptors as classes (`withInterceptorsFromDi()`). */
@@ -86,22 +75,42 @@ export class AuthInterceptor implements HttpInterceptor {
   }
 }
 
-// Each send gets its own context copy: callers may share one HttpContext across requests.
 function stamp(req: HttpRequest<unknown>, attempt: AuthAttempt, token: string | null): HttpRequest<unknown> {
-  const context = new HttpContext();
-  for (const key of req.context.keys()) {
-    context.set(key, req.context.get(key));
-  }
+  const context = attempt === 'first' && !req.context.has(AUTH_ATTEMPT) ? req.context : copyOf(req.context);
   context.set(AUTH_ATTEMPT, { attempt, token });
-  return req.clone({ context, setHeaders: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (token) {
+    return req.clone({ context, setHeaders: { Authorization: `Bearer ${token}` } });
+  }
+  return context === req.context ? req : req.clone({ context });
 }
 
-function isUnauthorized(error: unknown): error is HttpErrorResponse {
-  return error instanceof HttpErrorResponse && error.status === 401;
+// A first send stamps the request's own context. Replays and retries, and requests whose caller shares one
+// HttpContext between requests, get a copy, so one send's stamp never overwrites another's.
+function copyOf(context: HttpContext): HttpContext {
+  const copy = new HttpContext();
+  for (const key of context.keys()) {
+    copy.set(key, context.get(key));
+  }
+  return copy;
+}
+
+// A 401 is about the token unless its WWW-Authenticate names another error (RFC 6750 §3.1);
+// a 401 for, say, a wrong current password must not refresh, nor end the session.
+function isTokenRejection(error: unknown): error is HttpErrorResponse {
+  if (!(error instanceof HttpErrorResponse) || error.status !== 401) {
+    return false;
+  }
+  const challenge = error.headers?.get('WWW-Authenticate');
+  const code = challenge ? /\berror="([^"]*)"/.exec(challenge)?.[1] : undefined;
+  return code === undefined || code === 'invalid_token';
 }
 
 // Origins are compared as parsed URLs (scheme, host and port), never by string prefix.
 function isTrustedUrl(url: string, appOrigin: string, apiOrigins: readonly string[]): boolean {
+  // Fast path for app-relative paths; "//", "/\\" and "/<tab>/" would make the browser leave the origin.
+  if (url === '/' || /^\/[^/\\\t\n\r]/.test(url)) {
+    return true;
+  }
   let target: URL;
   try {
     target = new URL(url, appOrigin);

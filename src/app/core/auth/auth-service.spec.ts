@@ -1,4 +1,4 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
@@ -99,17 +99,15 @@ describe('AuthService', () => {
 
         auth.refreshAccessToken().subscribe((token) => received.push(token));
         auth.refreshAccessToken().subscribe((token) => received.push(token));
-        expect(auth.isRefreshing()).toBeTrue();
         httpTesting.expectOne(refreshUrl).flush(tokens(2));
 
         expect(received).toEqual(['at-2', 'at-2']);
-        expect(auth.isRefreshing()).toBeFalse();
         expect(kinds(events)).toEqual([{ type: 'refresh-started', trigger: 'unauthorized' }, { type: 'refresh-succeeded' }]);
       });
     });
 
-    describe('when a refresh runs', () => {
-      it('publishes the refresh state, then the new token, without ever erroring', () => {
+    describe('when a refresh runs and is rejected', () => {
+      it('publishes what started it, then the cleared token, without the stream ever erroring', () => {
         signInAs(1);
         const states: unknown[] = [];
         auth.refreshState$.subscribe({ next: (state) => states.push(state), error: fail, complete: fail });
@@ -117,8 +115,96 @@ describe('AuthService', () => {
         auth.refreshAccessToken().subscribe({ error: () => undefined });
         httpTesting.expectOne(refreshUrl).flush({ error: 'invalid_grant' }, { status: 400, statusText: 'Bad Request' });
 
-        expect(states[1]).toEqual({ refreshing: true, accessToken: 'at-1' });
-        expect(states.at(-1)).toEqual({ refreshing: false, accessToken: null });
+        expect(states).toContain({ refreshing: 'unauthorized', accessToken: 'at-1' });
+        expect(states.at(-1)).toEqual({ refreshing: null, accessToken: null });
+      });
+    });
+
+    describe('when a caller asks again the moment a refresh failed', () => {
+      it('starts one new refresh that later callers join, instead of re-running the failed one behind their backs', () => {
+        signInAs(1);
+        let second: unknown;
+        auth.refreshAccessToken().subscribe({
+          error: () => auth.refreshAccessToken().subscribe((token) => (second = token)),
+        });
+        auth.refreshAccessToken().subscribe({ error: () => undefined });
+
+        httpTesting.expectOne(refreshUrl).flush(null, { status: 503, statusText: 'Unavailable' });
+        let third: unknown;
+        auth.refreshAccessToken().subscribe((token) => (third = token));
+        httpTesting.expectOne(refreshUrl).flush(tokens(2));
+
+        expect([second, third]).toEqual(['at-2', 'at-2']);
+        httpTesting.expectNone(refreshUrl);
+      });
+    });
+
+    describe('when the user signs out while a refresh is in flight', () => {
+      it('stays signed out and retires the pair the refresh brought back', () => {
+        signInAs(1);
+        let status = 0;
+        auth.refreshAccessToken().subscribe({ error: (error) => (status = error.status) });
+        const refresh = httpTesting.expectOne(refreshUrl);
+
+        auth.signOut();
+        httpTesting.expectOne(signOutUrl).flush(null, { status: 204, statusText: 'No Content' });
+        refresh.flush(tokens(2));
+
+        const retire = httpTesting.expectOne(signOutUrl);
+        expect(retire.request.body).toEqual({ refreshToken: 'rt-2' });
+        retire.flush(null, { status: 204, statusText: 'No Content' });
+        expect(store.tokens()).toBeNull();
+        expect(status).toBe(401);
+        expect(navigate).toHaveBeenCalledTimes(1);
+      });
+    });
+
+    describe('when the user signs in again while an old refresh is in flight', () => {
+      it('keeps the new session', () => {
+        signInAs(1);
+        let token: unknown;
+        auth.refreshAccessToken().subscribe((t) => (token = t));
+        const refresh = httpTesting.expectOne(refreshUrl);
+
+        signInAs(7);
+        refresh.flush(tokens(2));
+
+        expect(store.refreshToken()).toBe('rt-7');
+        expect(token).toBe('at-7');
+      });
+    });
+
+    describe('when the refresh outlasts refreshTimeoutMs', () => {
+      beforeEach(() => jasmine.clock().install());
+      afterEach(() => jasmine.clock().uninstall());
+
+      it('fails the waiter but keeps the refresh going, and adopts its late answer', () => {
+        signInAs(1);
+        let error: HttpErrorResponse | undefined;
+        auth.refreshAccessToken().subscribe({ error: (e) => (error = e) });
+        const refresh = httpTesting.expectOne(refreshUrl);
+
+        jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshTimeoutMs + 1);
+        const cancelledAtTimeout = refresh.cancelled;
+        refresh.flush(tokens(2));
+
+        expect(error?.statusText).toBe('Refresh timed out');
+        expect(cancelledAtTimeout).toBeFalse();
+        expect(store.refreshToken()).toBe('rt-2');
+      });
+
+      it('abandons a refresh with no answer after refreshAbandonMs and keeps the session', () => {
+        signInAs(1);
+        auth.refreshAccessToken().subscribe({ error: () => undefined });
+        const refresh = httpTesting.expectOne(refreshUrl);
+
+        jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshAbandonMs + 1);
+
+        expect(refresh.cancelled).toBeTrue();
+        expect(store.refreshToken()).toBe('rt-1');
+        expect(kinds(events)).toContain({ type: 'refresh-failed', terminal: false, status: 0 });
+        auth.refreshAccessToken().subscribe();
+        httpTesting.expectOne(refreshUrl).flush(tokens(2));
       });
     });
 
@@ -135,13 +221,17 @@ describe('AuthService', () => {
     });
 
     describe('when no refresh token is stored', () => {
-      it('errors at once without calling the server', () => {
+      it('errors at once without calling the server, and refreshes normally after the next sign-in', () => {
         let status = 0;
 
         auth.refreshAccessToken().subscribe({ error: (error) => (status = error.status) });
+        httpTesting.expectNone(refreshUrl);
+        signInAs(1);
+        auth.refreshAccessToken().subscribe();
 
         expect(status).toBe(401);
-        httpTesting.expectNone(refreshUrl);
+        httpTesting.expectOne(refreshUrl).flush(tokens(2));
+        expect(store.refreshToken()).toBe('rt-2');
       });
     });
 

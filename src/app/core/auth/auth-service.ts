@@ -2,7 +2,7 @@ import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http
 import { Injectable, computed, inject } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Router } from '@angular/router';
-import { BehaviorSubject, Observable, catchError, finalize, map, of, shareReplay, tap, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, Observable, catchError, defer, map, of, shareReplay, tap, throwError, timeout } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
@@ -20,10 +20,16 @@ export interface TokenResponse {
   readonly expiresIn: number;
 }
 
-/** Whether a refresh is in flight, and the access token stored when that last changed. */
+/** What started the refresh in flight (`null` when none is), and the access token stored at that moment. */
 export interface RefreshState {
-  readonly refreshing: boolean;
+  readonly refreshing: RefreshTrigger | null;
   readonly accessToken: string | null;
+}
+
+/** How a request that got a 401 goes on: replayed with a newer stored token, or retried after the shared refresh. */
+export interface Recovery {
+  readonly replay: boolean;
+  readonly token$: Observable<string>;
 }
 
 /** The Web Lock that makes a refresh single-flight across the tabs of an origin. */
@@ -39,7 +45,7 @@ export class AuthService {
   private readonly events = inject(AuthEvents);
   private readonly tabLock = inject(TabLock);
 
-  private readonly state = new BehaviorSubject<RefreshState>({ refreshing: false, accessToken: this.store.accessToken() });
+  private readonly state = new BehaviorSubject<RefreshState>({ refreshing: null, accessToken: this.store.accessToken() });
   private refresh$: Observable<string> | null = null;
 
   /** Refresh state; never errors or completes, so waiters can always rely on it. */
@@ -49,16 +55,11 @@ export class AuthService {
 
   constructor() {
     this.store.changedElsewhere$.pipe(takeUntilDestroyed()).subscribe((pair) => {
-      this.state.next({ refreshing: this.state.value.refreshing, accessToken: pair?.accessToken ?? null });
+      this.setState();
       if (!pair) {
         this.leave('other-tab');
       }
     });
-  }
-
-  /** True while a refresh request is in flight. */
-  isRefreshing(): boolean {
-    return this.state.value.refreshing;
   }
 
   /** Signs in with a user name and password and stores the returned pair. */
@@ -73,20 +74,9 @@ export class AuthService {
   signOut(): void {
     const refreshToken = this.store.refreshToken();
     if (refreshToken) {
-      // Fire and forget: the local sign-out must not wait on, or fail with, the network.
-      this.http.post(this.config.signOutUrl, { refreshToken }, { context: bypass() }).subscribe({ error: () => undefined });
+      this.revoke(refreshToken);
     }
     this.endSession('user');
-  }
-
-  /**
-   * Returns the access token from the one refresh in flight, starting it if none is.
-   * It runs in this root service, not in the caller's subscription: `refCount: false` keeps it
-   * going when every waiter unsubscribes, because the server rotates the refresh token anyway.
-   */
-  refreshAccessToken(trigger: RefreshTrigger = 'unauthorized'): Observable<string> {
-    this.refresh$ ??= this.startRefresh(trigger);
-    return this.refresh$;
   }
 
   /** Clears the tokens and sends the user to the login page once, remembering where they were. */
@@ -95,30 +85,69 @@ export class AuthService {
       return;
     }
     this.store.clear();
-    this.state.next({ refreshing: this.state.value.refreshing, accessToken: null });
+    this.setState();
     this.leave(reason);
   }
 
-  private startRefresh(trigger: RefreshTrigger): Observable<string> {
-    const presented = this.store.refreshToken();
-    if (!presented) {
-      return this.signedOut('Signed out');
+  /**
+   * Returns the access token from the one refresh in flight, starting it if none is. Each caller
+   * waits at most `refreshTimeoutMs`; the refresh itself goes on, so a late answer is still adopted.
+   */
+  refreshAccessToken(trigger: RefreshTrigger = 'unauthorized'): Observable<string> {
+    if (!this.refresh$) {
+      const pair = this.store.tokens();
+      if (!pair) {
+        return this.signedOut('Signed out');
+      }
+      this.refresh$ = this.startRefresh(pair, trigger);
     }
-    this.state.next({ refreshing: true, accessToken: this.store.accessToken() });
+    return this.refresh$.pipe(timeout({ first: this.config.refreshTimeoutMs, with: () => throwError(() => this.timeoutError()) }));
+  }
+
+  /**
+   * The refresh a new request must wait for instead of sending a token already refused, or `null`.
+   * A proactive refresh is not waited for: the current token is still good.
+   */
+  pendingRefresh(url: string): Observable<string> | null {
+    if (this.state.value.refreshing !== 'unauthorized') {
+      return null;
+    }
+    this.events.emit({ type: 'request-queued', url });
+    return this.refreshAccessToken();
+  }
+
+  /** How a request refused with `sentWith` goes on, or `null` when signed out and it cannot. */
+  recover(url: string, sentWith: string | null, mayReplay: boolean): Recovery | null {
+    const current = this.store.tokens();
+    if (!current) {
+      return null;
+    }
+    if (mayReplay && current.accessToken !== sentWith && !this.state.value.refreshing) {
+      // A late 401: a refresh finished after this request left, so its token is merely stale. No new refresh.
+      this.events.emit({ type: 'late-401-replayed', url });
+      return { replay: true, token$: of(current.accessToken) };
+    }
+    return { replay: false, token$: this.refreshAccessToken() };
+  }
+
+  private startRefresh(presented: TokenPair, trigger: RefreshTrigger): Observable<string> {
+    this.setState(trigger);
     this.events.emit({ type: 'refresh-started', trigger });
-    return this.tabLock.run(REFRESH_LOCK, () => this.refreshUnlessRotated(presented)).pipe(
+    // The state resets before any waiter hears the outcome, so a waiter that re-requests at once starts afresh.
+    const settle = () => {
+      this.refresh$ = null;
+      this.setState(null);
+    };
+    return this.tabLock.run(REFRESH_LOCK, () => defer(() => this.refreshUnlessRotated(presented))).pipe(
       catchError((error: unknown) => this.failRefresh(error, presented)),
-      finalize(() => {
-        this.refresh$ = null;
-        this.state.next({ refreshing: false, accessToken: this.store.accessToken() });
-      }),
+      tap({ next: settle, error: settle }),
       shareReplay({ bufferSize: 1, refCount: false }),
     );
   }
 
   // Runs under the cross-tab lock. Another tab may have rotated while this one waited: then its
   // tokens are adopted, because presenting the old refresh token now would be reuse.
-  private refreshUnlessRotated(presented: string): Observable<string> {
+  private refreshUnlessRotated(presented: TokenPair): Observable<string> {
     const adopted = this.adoptFromOtherTab(presented);
     if (adopted) {
       return of(adopted);
@@ -127,16 +156,29 @@ export class AuthService {
       // Another tab signed out while this one waited: its refresh token is dead, so don't present it.
       return this.signedOut('Signed out in another tab');
     }
-    return this.http.post<TokenResponse>(this.config.refreshUrl, { refreshToken: presented }, { context: bypass() }).pipe(
-      timeout({ first: this.config.refreshTimeoutMs, with: () => throwError(() => this.timeoutError()) }),
-      map((response) => {
-        this.events.emit({ type: 'refresh-succeeded' });
-        return this.adopt(response).accessToken;
-      }),
+    const body = { refreshToken: presented.refreshToken };
+    return this.http.post<TokenResponse>(this.config.refreshUrl, body, { context: bypass() }).pipe(
+      timeout({ first: this.config.refreshAbandonMs, with: () => throwError(() => this.timeoutError()) }),
+      map((response) => this.adoptRotation(response, presented)),
     );
   }
 
-  private failRefresh(error: unknown, presented: string): Observable<string> {
+  private adoptRotation(response: TokenResponse, presented: TokenPair): string {
+    const current = this.store.reload();
+    if (!current) {
+      // Signed out while the refresh was in flight: stay signed out, and retire the pair it brought.
+      this.revoke(response.refreshToken);
+      throw new HttpErrorResponse({ status: 401, statusText: 'Signed out during the refresh', url: this.config.refreshUrl });
+    }
+    if (current.refreshToken !== presented.refreshToken) {
+      // A new sign-in (here or in another tab) replaced the session meanwhile; it wins.
+      return current.accessToken;
+    }
+    this.events.emit({ type: 'refresh-succeeded' });
+    return this.adopt(response).accessToken;
+  }
+
+  private failRefresh(error: unknown, presented: TokenPair): Observable<string> {
     const status = error instanceof HttpErrorResponse ? error.status : 0;
     // Only the server saying no (invalid_grant) ends the session; network errors, 5xx and timeouts keep it.
     const terminal = status === 400 || status === 401;
@@ -152,10 +194,14 @@ export class AuthService {
     return throwError(() => error);
   }
 
-  private adoptFromOtherTab(presented: string): string | null {
+  private adoptFromOtherTab(presented: TokenPair): string | null {
     const current = this.store.reload();
-    if (!current || current.refreshToken === presented) {
+    if (!current || current.refreshToken === presented.refreshToken) {
       return null;
+    }
+    if (current.userId !== presented.userId) {
+      // Another user signed in meanwhile: this user's waiting requests must not go out with their token.
+      throw new HttpErrorResponse({ status: 401, statusText: 'Another user signed in', url: this.config.refreshUrl });
     }
     this.events.emit({ type: 'adopted-from-tab' });
     return current.accessToken;
@@ -171,8 +217,13 @@ export class AuthService {
       expiresAt: Date.now() + response.expiresIn * 1000,
     };
     this.store.set(pair);
-    this.state.next({ refreshing: this.state.value.refreshing, accessToken: pair.accessToken });
+    this.setState();
     return pair;
+  }
+
+  private revoke(refreshToken: string): void {
+    // Fire and forget: signing out locally must not wait on, or fail with, the network.
+    this.http.post(this.config.signOutUrl, { refreshToken }, { context: bypass() }).subscribe({ error: () => undefined });
   }
 
   private leave(reason: SignOutReason): void {
@@ -180,6 +231,10 @@ export class AuthService {
     const returnUrl = this.router.url;
     const queryParams = reason === 'user' || returnUrl.startsWith(this.config.loginPath) ? {} : { returnUrl };
     void this.router.navigate([this.config.loginPath], { queryParams });
+  }
+
+  private setState(refreshing: RefreshTrigger | null = this.state.value.refreshing): void {
+    this.state.next({ refreshing, accessToken: this.store.accessToken() });
   }
 
   private signedOut(statusText: string): Observable<never> {

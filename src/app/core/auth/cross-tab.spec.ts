@@ -114,16 +114,35 @@ describe('the auth layer across tabs', () => {
   });
 
   describe('when no other tab holds the lock', () => {
-    it('refreshes under the lock', () => {
+    it('refreshes under the lock', async () => {
       setUp(locks);
 
       http.get('/api/resources').subscribe();
       unauthorized(httpTesting.expectOne('/api/resources'));
+      await settle();
       httpTesting.expectOne(refreshUrl).flush({ ...pair(2), authorizationToken: 'at-2', tokenType: 'Bearer', expiresIn: 300 });
       httpTesting.expectOne('/api/resources').flush('ok');
 
       expect(locks.requested).toEqual([REFRESH_LOCK]);
       expect(store.refreshToken()).toBe('rt-2');
+    });
+  });
+
+  describe('when another user signs in while this tab waits for the refresh lock', () => {
+    it('fails the waiting request instead of sending it with the other user\'s token', async () => {
+      setUp(locks);
+      const releaseOtherTab = locks.hold(REFRESH_LOCK);
+      let status = 0;
+      http.get('/api/resources').subscribe({ error: (error) => (status = error.status) });
+      unauthorized(httpTesting.expectOne('/api/resources'));
+
+      otherTabWrites(storage, { ...pair(2), userId: 'u2', userName: 'bob' }, false);
+      releaseOtherTab();
+      await settle();
+
+      httpTesting.expectNone(refreshUrl);
+      httpTesting.expectNone('/api/resources');
+      expect(status).toBe(401);
     });
   });
 

@@ -8,14 +8,20 @@ import { authInterceptor } from './auth-interceptor';
 import { TokenResponse } from './auth-service';
 import { MAX_REFRESH_LEAD_MS, PROACTIVE_RETRY_MS, RefreshScheduler } from './refresh-scheduler';
 import { provideAuthTesting } from './testing/provide-auth-testing';
-import { TokenStore } from './token-store';
+import { TokenPair, TokenStore } from './token-store';
 
 const { refreshUrl } = DEFAULT_AUTH_CONFIG;
-const START = new Date('2026-01-01T00:00:00Z');
+const START = new Date('2026-01-01T00:00:00Z').getTime();
 const TTL_MS = 300_000;
+/** With Math.random() pinned to 0, the refresh is due exactly MAX_REFRESH_LEAD_MS before expiry. */
+const DUE_MS = TTL_MS - MAX_REFRESH_LEAD_MS;
 
 function tokens(n: number): TokenResponse {
   return { userId: 'u1', userName: 'demo', authorizationToken: `at-${n}`, refreshToken: `rt-${n}`, tokenType: 'Bearer', expiresIn: TTL_MS / 1000 };
+}
+
+function pairExpiringAt(expiresAt: number, n = 1): TokenPair {
+  return { userId: 'u1', userName: 'demo', accessToken: `at-${n}`, refreshToken: `rt-${n}`, expiresAt };
 }
 
 describe('RefreshScheduler', () => {
@@ -24,13 +30,14 @@ describe('RefreshScheduler', () => {
 
   beforeEach(() => {
     jasmine.clock().install();
-    jasmine.clock().mockDate(START);
+    jasmine.clock().mockDate(new Date(START));
+    spyOn(Math, 'random').and.returnValue(0);
     TestBed.configureTestingModule({
       providers: [provideRouter([]), provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), ...provideAuthTesting()],
     });
     httpTesting = TestBed.inject(HttpTestingController);
     store = TestBed.inject(TokenStore);
-    store.set({ userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: START.getTime() + TTL_MS });
+    store.set(pairExpiringAt(START + TTL_MS));
     TestBed.inject(RefreshScheduler).start();
     TestBed.tick();
   });
@@ -42,40 +49,53 @@ describe('RefreshScheduler', () => {
 
   describe('when the access token nears its expiry', () => {
     it('refreshes once, ahead of time, then schedules the next refresh for the new token', () => {
-      jasmine.clock().tick(TTL_MS - MAX_REFRESH_LEAD_MS - 1);
+      jasmine.clock().tick(DUE_MS - 1);
       httpTesting.expectNone(refreshUrl);
 
       jasmine.clock().tick(1);
       httpTesting.expectOne(refreshUrl).flush(tokens(2));
       TestBed.tick();
-      jasmine.clock().tick(TTL_MS - MAX_REFRESH_LEAD_MS - 1);
+      jasmine.clock().tick(DUE_MS - 1);
 
       httpTesting.expectNone(refreshUrl);
       expect(store.accessToken()).toBe('at-2');
+      jasmine.clock().tick(1);
+      httpTesting.expectOne(refreshUrl).flush(tokens(3));
     });
   });
 
-  describe('when the timer and a 401 coincide', () => {
-    it('sends one refresh that both share', () => {
-      const http = TestBed.inject(HttpClient);
-      let body: unknown;
-
-      jasmine.clock().tick(TTL_MS - MAX_REFRESH_LEAD_MS);
-      http.get('/api/resources').subscribe((b) => (body = b));
+  describe('when the proactive refresh is in flight', () => {
+    it('lets new requests go out at once with the still-valid token', () => {
+      jasmine.clock().tick(DUE_MS);
       const refresh = httpTesting.expectOne(refreshUrl);
-      httpTesting.expectNone('/api/resources');
-      refresh.flush(tokens(2));
-      const request = httpTesting.expectOne('/api/resources');
-      request.flush('ok');
 
-      expect(request.request.headers.get('Authorization')).toBe('Bearer at-2');
+      TestBed.inject(HttpClient).get('/api/resources').subscribe();
+
+      expect(httpTesting.expectOne('/api/resources').request.headers.get('Authorization')).toBe('Bearer at-1');
+      refresh.flush(tokens(2));
+    });
+  });
+
+  describe('when the timer fires while a request is out and that request then gets 401', () => {
+    it('sends one refresh that both share', () => {
+      let body: unknown;
+      TestBed.inject(HttpClient).get('/api/resources').subscribe((b) => (body = b));
+      const request = httpTesting.expectOne('/api/resources');
+
+      jasmine.clock().tick(DUE_MS);
+      request.flush({ error: 'invalid_token' }, { status: 401, statusText: 'Unauthorized' });
+      httpTesting.expectOne(refreshUrl).flush(tokens(2));
+      const retry = httpTesting.expectOne('/api/resources');
+      retry.flush('ok');
+
+      expect(retry.request.headers.get('Authorization')).toBe('Bearer at-2');
       expect(body).toBe('ok');
     });
   });
 
   describe('when the proactive refresh fails transiently', () => {
     it('keeps the session and tries again a little later', () => {
-      jasmine.clock().tick(TTL_MS - MAX_REFRESH_LEAD_MS);
+      jasmine.clock().tick(DUE_MS);
       httpTesting.expectOne(refreshUrl).flush(null, { status: 503, statusText: 'Unavailable' });
 
       jasmine.clock().tick(PROACTIVE_RETRY_MS);
@@ -85,34 +105,73 @@ describe('RefreshScheduler', () => {
     });
   });
 
-  describe('when the tab becomes visible again', () => {
-    function becomeVisible(): void {
-      spyOnProperty(document, 'visibilityState').and.returnValue('visible');
-      document.dispatchEvent(new Event('visibilitychange'));
+  describe('when the tab wakes up', () => {
+    function sleepUntil(ms: number): void {
+      // A sleeping laptop: the clock jumps, the timer has not run.
+      jasmine.clock().mockDate(new Date(ms));
     }
 
-    it('refreshes at once if the timer was missed while the tab slept', () => {
-      // A sleeping laptop: the clock jumps, the timer has not run.
-      jasmine.clock().mockDate(new Date(START.getTime() + TTL_MS));
+    it('refreshes at once on visibilitychange if the due time passed', () => {
+      sleepUntil(START + TTL_MS);
+      spyOnProperty(document, 'visibilityState').and.returnValue('visible');
 
-      becomeVisible();
+      document.dispatchEvent(new Event('visibilitychange'));
+
+      httpTesting.expectOne(refreshUrl).flush(tokens(2));
+    });
+
+    it('refreshes at once when the network comes back online after the due time', () => {
+      sleepUntil(START + TTL_MS);
+      spyOnProperty(document, 'visibilityState').and.returnValue('visible');
+
+      window.dispatchEvent(new Event('online'));
 
       httpTesting.expectOne(refreshUrl).flush(tokens(2));
     });
 
     it('does nothing while the token is still fresh', () => {
-      becomeVisible();
+      spyOnProperty(document, 'visibilityState').and.returnValue('visible');
+
+      document.dispatchEvent(new Event('visibilitychange'));
 
       httpTesting.expectNone(refreshUrl);
     });
   });
 
-  describe('when the user signs out', () => {
-    it('cancels the scheduled refresh', () => {
+  describe('when the timer fires early because the clock stepped back', () => {
+    it('waits for the real due time instead of dropping the refresh', () => {
+      jasmine.clock().tick(DUE_MS - 10_000);
+      jasmine.clock().mockDate(new Date(START + DUE_MS - 20_000));
+
+      jasmine.clock().tick(10_000);
+      httpTesting.expectNone(refreshUrl);
+      jasmine.clock().tick(10_000);
+
+      httpTesting.expectOne(refreshUrl).flush(tokens(2));
+    });
+  });
+
+  describe('when the user signs out and signs in again with a later expiry', () => {
+    it('drops the old schedule and follows the new one', () => {
       store.clear();
       TestBed.tick();
+      store.set(pairExpiringAt(START + 2 * TTL_MS, 5));
+      TestBed.tick();
 
+      jasmine.clock().tick(DUE_MS);
+      httpTesting.expectNone(refreshUrl);
       jasmine.clock().tick(TTL_MS);
+
+      expect(httpTesting.expectOne(refreshUrl).request.body).toEqual({ refreshToken: 'rt-5' });
+    });
+  });
+
+  describe('when the token lives only a moment', () => {
+    it('leaves it to the 401 path rather than refreshing in a loop', () => {
+      store.set(pairExpiringAt(START + 1_000));
+      TestBed.tick();
+
+      jasmine.clock().tick(5_000);
 
       httpTesting.expectNone(refreshUrl);
     });

@@ -6,6 +6,8 @@ import { TokenPair, TokenStore } from './token-store';
 
 /** The most a proactive refresh runs ahead of the access token's expiry. */
 export const MAX_REFRESH_LEAD_MS = 30_000;
+/** Tokens with less life left than this are not refreshed ahead of time; their 401 is. */
+export const MIN_PROACTIVE_LIFETIME_MS = 2_000;
 /** How long to wait before trying again after a proactive refresh failed transiently. */
 export const PROACTIVE_RETRY_MS = 5_000;
 
@@ -22,6 +24,7 @@ export class RefreshScheduler {
   private readonly injector = inject(Injector);
   private readonly destroyRef = inject(DestroyRef);
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private scheduledFor: TokenPair | null = null;
   private dueAt: number | null = null;
   private started = false;
 
@@ -49,25 +52,39 @@ export class RefreshScheduler {
 
   private schedule(pair: TokenPair | null): void {
     clearTimeout(this.timer);
+    this.scheduledFor = pair;
     this.dueAt = null;
-    if (!pair?.expiresAt) {
+    const remaining = pair?.expiresAt ? pair.expiresAt - Date.now() : 0;
+    if (!pair?.expiresAt || remaining < MIN_PROACTIVE_LIFETIME_MS) {
+      // Unknown, spent or very short lifetimes are left to the 401 path, which cannot spin.
       return;
     }
-    const remaining = pair.expiresAt - Date.now();
-    this.dueAt = pair.expiresAt - Math.min(MAX_REFRESH_LEAD_MS, Math.max(remaining, 0) / 4);
-    this.timer = setTimeout(() => this.refreshIfDue(), Math.max(0, this.dueAt - Date.now()));
+    const lead = Math.min(MAX_REFRESH_LEAD_MS, remaining / 4);
+    // Jitter spreads tabs apart where there are no Web Locks; with them it costs nothing.
+    this.dueAt = pair.expiresAt - lead * (1 + Math.random() / 2);
+    this.refreshIfDue();
   }
 
   private refreshIfDue(): void {
-    if (this.dueAt === null || Date.now() < this.dueAt || !this.store.tokens()) {
+    const pair = this.store.tokens();
+    if (pair !== this.scheduledFor) {
+      // The pair changed and the effect has not run yet: plan for the new one, never for a stale due time.
+      this.schedule(pair);
       return;
     }
-    const pair = this.store.tokens();
+    if (this.dueAt === null) {
+      return;
+    }
+    const wait = this.dueAt - Date.now();
+    clearTimeout(this.timer);
+    if (wait > 0) {
+      this.timer = setTimeout(() => this.refreshIfDue(), wait);
+      return;
+    }
     this.auth.refreshAccessToken('proactive').subscribe({
       error: () => {
         // A transient failure keeps the session; try again soon unless something else rotated meanwhile.
         if (this.store.tokens() === pair) {
-          clearTimeout(this.timer);
           this.timer = setTimeout(() => this.refreshIfDue(), PROACTIVE_RETRY_MS);
         }
       },

@@ -85,6 +85,7 @@ describe('TabLock', () => {
         let next = false;
 
         tabLock.run(LOCK, () => ((next = true), new Subject<never>())).subscribe();
+        await settle();
 
         expect(next).toBeTrue();
       });

@@ -17,7 +17,8 @@ export class TabLock {
 
   /**
    * Subscribes to `work()` while holding lock `name`, and releases the lock when it settles.
-   * If the lock is not granted within `lockWaitMs` (a frozen tab may hold it), the work runs without it.
+   * If the lock is not granted within `lockWaitMs` (only a frozen tab holds it that long), or the browser
+   * refuses it, the work runs without it.
    */
   run<T>(name: string, work: () => Observable<T>): Observable<T> {
     const locks = this.locks;
@@ -44,14 +45,10 @@ export class TabLock {
             runWork();
           });
         })
-        .catch((error: unknown) => {
-          if (closed) {
-            return;
-          }
-          if (waiting.signal.aborted) {
+        .catch(() => {
+          // The wait timed out, or the browser refused the lock (e.g. SecurityError): go ahead within this tab.
+          if (!closed && !inner) {
             runWork();
-          } else {
-            subscriber.error(error);
           }
         });
       return () => {

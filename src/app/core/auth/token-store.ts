@@ -25,6 +25,8 @@ export const TOKEN_STORAGE = new InjectionToken<Storage>('TOKEN_STORAGE', {
 export class TokenStore {
   private readonly storage = inject(TOKEN_STORAGE);
   private readonly key = inject(AUTH_CONFIG).storageKey;
+  private readonly window = inject(DOCUMENT).defaultView;
+  private readonly destroyRef = inject(DestroyRef);
   private readonly pair = signal<TokenPair | null>(this.read());
   private readonly elsewhere = new Subject<TokenPair | null>();
   private persisted = true;
@@ -40,7 +42,6 @@ export class TokenStore {
   readonly changedElsewhere$: Observable<TokenPair | null> = this.elsewhere.asObservable();
 
   constructor() {
-    const window = inject(DOCUMENT).defaultView;
     // Tabs share localStorage; its `storage` event fires in every other tab of the origin.
     const onStorage = (event: StorageEvent) => {
       if (event.key === this.key || event.key === null) {
@@ -51,8 +52,8 @@ export class TokenStore {
         }
       }
     };
-    window?.addEventListener('storage', onStorage);
-    inject(DestroyRef).onDestroy(() => window?.removeEventListener('storage', onStorage));
+    this.window?.addEventListener('storage', onStorage);
+    this.destroyRef.onDestroy(() => this.window?.removeEventListener('storage', onStorage));
   }
 
   /** Stores a new pair, in memory and in storage. */
@@ -81,11 +82,8 @@ export class TokenStore {
 
   /** Re-reads storage, which another tab may have changed, and returns what it holds now. */
   reload(): TokenPair | null {
-    if (!this.persisted) {
-      // Storage refused our last write, so it cannot hold anything newer than memory does.
-      return this.pair();
-    }
-    const pair = this.read();
+    // After a refused write, storage being empty says nothing: the session lives in this tab's memory.
+    const pair = this.read() ?? (this.persisted ? null : this.pair());
     if (!samePair(pair, this.pair())) {
       this.pair.set(pair);
     }

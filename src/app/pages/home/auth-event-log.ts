@@ -39,12 +39,12 @@ export class AuthEventLog {
       own: event.tab === this.tab,
       tab: event.tab,
       time: new Date(event.at).toLocaleTimeString([], { hour12: false }),
-      text: describe(event),
+      text: describeEvent(event),
     })),
   );
 }
 
-function describe(event: AuthEvent): string {
+function describeEvent(event: AuthEvent): string {
   switch (event.type) {
     case 'signed-in':
       return `signed in as ${event.userName}`;

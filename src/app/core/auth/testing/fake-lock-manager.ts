@@ -1,4 +1,4 @@
-/** A Web Locks stand-in for specs: grants a free lock synchronously and lets a spec hold one "in another tab". */
+/** A Web Locks stand-in for specs: grants locks in a microtask, as browsers do, and lets a spec hold one "in another tab". */
 export class FakeLockManager {
   private readonly held = new Set<string>();
   private readonly waiting: { readonly name: string; readonly grant: () => void }[] = [];
@@ -10,20 +10,28 @@ export class FakeLockManager {
     this.requested.push(name);
     return new Promise((resolve, reject) => {
       const grant = () => {
-        this.held.add(name);
         Promise.resolve(callback({ name, mode: 'exclusive' } as Lock))
           .then(resolve, reject)
           .finally(() => this.release(name));
       };
+      const abort = () => reject(new DOMException('The lock request was aborted', 'AbortError'));
+      if (options.signal?.aborted) {
+        abort();
+        return;
+      }
       if (!this.held.has(name)) {
-        grant();
+        this.held.add(name);
+        queueMicrotask(grant);
         return;
       }
       const entry = { name, grant };
       this.waiting.push(entry);
       options.signal?.addEventListener('abort', () => {
-        this.waiting.splice(this.waiting.indexOf(entry), 1);
-        reject(new DOMException('The lock request was aborted', 'AbortError'));
+        const index = this.waiting.indexOf(entry);
+        if (index >= 0) {
+          this.waiting.splice(index, 1);
+          abort();
+        }
       });
     });
   }
@@ -38,7 +46,8 @@ export class FakeLockManager {
     this.held.delete(name);
     const next = this.waiting.findIndex((entry) => entry.name === name);
     if (next >= 0) {
-      this.waiting.splice(next, 1)[0].grant();
+      this.held.add(name);
+      queueMicrotask(this.waiting.splice(next, 1)[0].grant);
     }
   }
 }
