@@ -23,7 +23,7 @@ const LOAD_SECONDS = Number(process.env['BENCH_LOAD_SECONDS'] ?? 10);
 async function main(): Promise<void> {
   const started = Date.now();
   const work = mkdtempSync(join(tmpdir(), 'atr-bench-'));
-  const browser = await chromium.launch({ executablePath: systemChromium(), args: CHROMIUM_FLAGS, headless: true });
+  const browser = await chromium.launch({ executablePath: systemChromium(), args: [...CHROMIUM_FLAGS, '--js-flags=--expose-gc'], headless: true });
   try {
     const machine = describeMachine(browser.version());
     console.log(formatMachine(machine));

@@ -1,6 +1,7 @@
 /** Per-run timings of one interceptor-overhead measurement, in µs per request. */
 export interface OverheadRuns {
   readonly withAuth: readonly number[];
+  readonly headerOnly: readonly number[];
   readonly without: readonly number[];
 }
 

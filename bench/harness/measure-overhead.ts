@@ -1,4 +1,4 @@
-import { HttpBackend, HttpClient, HttpResponse, provideHttpClient } from '@angular/common/http';
+import { HttpBackend, HttpClient, HttpInterceptorFn, HttpResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { provideZonelessChangeDetection } from '@angular/core';
 import { createApplication } from '@angular/platform-browser';
 
@@ -10,9 +10,13 @@ import { MemoryBackend } from './memory-backend';
 const URL = '/api/resources';
 const OK = new HttpResponse({ status: 200, url: URL, body: 'ok' });
 
+// The floor for any bearer interceptor: one clone with one header, no origin check, no 401 handling.
+const headerOnly: HttpInterceptorFn = (req, next) => next(req.clone({ setHeaders: { Authorization: 'Bearer access-token' } }));
+
 /**
  * Times `rounds` runs of `perRun` GETs per variant: HttpClient with authInterceptor (signed in, so every request
- * gets its bearer header) and without. The order alternates each round (AB, BA, …) after one warm-up round.
+ * gets its bearer header), with a header-only interceptor (the floor), and without. The order rotates each round
+ * after one warm-up round.
  * With `inFlight` 1 the backend answers synchronously, so each request completes before the next is sent;
  * otherwise it answers on a microtask and requests go out in batches of `inFlight`.
  */
@@ -22,11 +26,14 @@ export async function measureOverhead(options: { rounds: number; perRun: number;
   const authApp = await createAuthApp([backend]);
   authApp.get(TokenStore).set({ userId: 'bench', userName: 'bench', accessToken: 'access-token', refreshToken: 'refresh-token' });
   const bareApp = await createApplication({ providers: [provideZonelessChangeDetection(), provideHttpClient(), backend] });
-  const clients = { withAuth: authApp.get(HttpClient), without: bareApp.injector.get(HttpClient) };
-  const runs = { withAuth: [] as number[], without: [] as number[] };
+  const floorApp = await createApplication({ providers: [provideZonelessChangeDetection(), provideHttpClient(withInterceptors([headerOnly])), backend] });
+  const clients = { withAuth: authApp.get(HttpClient), headerOnly: floorApp.injector.get(HttpClient), without: bareApp.injector.get(HttpClient) };
+  const runs = { withAuth: [] as number[], headerOnly: [] as number[], without: [] as number[] };
+  const variants = ['withAuth', 'headerOnly', 'without'] as const;
 
   for (let round = -1; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['withAuth', 'without'] as const) : (['without', 'withAuth'] as const);
+    const shift = ((round % 3) + 3) % 3;
+    const order = [...variants.slice(shift), ...variants.slice(0, shift)];
     for (const variant of order) {
       const usPerRequest = await timeRun(clients[variant], perRun, inFlight > 1 ? inFlight : perRun);
       if (round >= 0) {
@@ -38,6 +45,8 @@ export async function measureOverhead(options: { rounds: number; perRun: number;
 }
 
 async function timeRun(http: HttpClient, perRun: number, batch: number): Promise<number> {
+  // Start every run with a clean heap (Chromium runs with --expose-gc), so no run pays for another's garbage.
+  (globalThis as { gc?: () => void }).gc?.();
   const start = performance.now();
   for (let sent = 0; sent < perRun; sent += batch) {
     await sendBatch(http, batch);

@@ -10,7 +10,7 @@ import {
   HttpInterceptorFn,
   HttpRequest,
 } from '@angular/common/http';
-import { EnvironmentInjector, Injectable, inject, runInInjectionContext } from '@angular/core';
+import { EnvironmentInjector, Injectable, InjectionToken, inject, runInInjectionContext } from '@angular/core';
 import { Observable, catchError, of, switchMap, throwError } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
@@ -27,6 +27,9 @@ export const AUTH_ATTEMPT = new HttpContextToken<{ readonly attempt: AuthAttempt
   token: null,
 }));
 
+// Reading location.origin is a DOM call on every request; a document's origin never changes, so read it once.
+const APP_ORIGIN = new InjectionToken<string>('APP_ORIGIN', { providedIn: 'root', factory: () => inject(DOCUMENT).location.origin });
+
 /**
  * Adds the bearer token to same-origin and `apiOrigins` requests. On a 401 for the token it replays the
  * request with a newer stored token if there is one, else it waits for the one shared refresh and retries once.
@@ -35,7 +38,7 @@ export const authInterceptor: HttpInterceptorFn = (req, next) => {
   const auth = inject(AuthService);
   const store = inject(TokenStore);
   const config = inject(AUTH_CONFIG);
-  const appOrigin = inject(DOCUMENT).location.origin;
+  const appOrigin = inject(APP_ORIGIN);
 
   if (req.context.get(BYPASS_AUTH) || !isTrustedUrl(req.url, appOrigin, config.apiOrigins)) {
     return next(req);
