@@ -10,7 +10,7 @@ export interface AuthConfig {
   readonly signOutUrl: string;
   /** Origins besides the app's own that receive the bearer token, e.g. `https://api.example.com`. */
   readonly apiOrigins: readonly string[];
-  /** How long a request waits for a refresh before failing as a transient error; the refresh itself goes on. */
+  /** How long a request waits for a refresh with no progress (no other 401 joining it) before failing transiently; the refresh itself goes on. */
   readonly refreshTimeoutMs: number;
   /** When a refresh with no answer is abandoned. Until then a late answer is still adopted, so no rotation is lost. */
   readonly refreshAbandonMs: number;

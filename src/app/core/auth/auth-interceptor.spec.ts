@@ -288,6 +288,28 @@ for (const form of forms) {
         });
       }
 
+      it('keeps the waiters waiting while more 401s keep joining the refresh', () => {
+        jasmine.clock().install();
+        try {
+          const results = sendMany(3);
+          const sent = httpTesting.match((req) => req.url.startsWith('/api/resources'));
+          unauthorized(sent[0]);
+          const refresh = httpTesting.expectOne(REFRESH_URL);
+
+          jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshTimeoutMs - 1);
+          unauthorized(sent[1]);
+          jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshTimeoutMs - 1);
+          unauthorized(sent[2]);
+          jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshTimeoutMs - 1);
+          refresh.flush(tokens(2));
+          httpTesting.match((req) => req.url.startsWith('/api/resources')).forEach((req) => req.flush('ok'));
+
+          expect(results.map((r) => r.body)).toEqual(['ok', 'ok', 'ok']);
+        } finally {
+          jasmine.clock().uninstall();
+        }
+      });
+
       it('fails the waiters when the refresh outlasts refreshTimeoutMs, and keeps the session', () => {
         jasmine.clock().install();
         try {

@@ -2,7 +2,7 @@ import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http
 import { Injectable, computed, inject } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Router } from '@angular/router';
-import { BehaviorSubject, Observable, catchError, defer, map, of, shareReplay, tap, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, catchError, defer, first, map, merge, of, shareReplay, tap, throwError, timeout } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
@@ -47,6 +47,7 @@ export class AuthService {
 
   private readonly state = new BehaviorSubject<RefreshState>({ refreshing: null, accessToken: this.store.accessToken() });
   private refresh$: Observable<string> | null = null;
+  private readonly progress = new Subject<void>();
 
   /** Refresh state; never errors or completes, so waiters can always rely on it. */
   readonly refreshState$ = this.state.asObservable();
@@ -90,8 +91,8 @@ export class AuthService {
   }
 
   /**
-   * Returns the access token from the one refresh in flight, starting it if none is. Each caller
-   * waits at most `refreshTimeoutMs`; the refresh itself goes on, so a late answer is still adopted.
+   * Returns the access token from the one refresh in flight, starting it if none is. A caller gives up
+   * after `refreshTimeoutMs` without progress; the refresh itself goes on, so a late answer is still adopted.
    */
   refreshAccessToken(trigger: RefreshTrigger = 'unauthorized'): Observable<string> {
     if (!this.refresh$) {
@@ -101,7 +102,12 @@ export class AuthService {
       }
       this.refresh$ = this.startRefresh(pair, trigger);
     }
-    return this.refresh$.pipe(timeout({ first: this.config.refreshTimeoutMs, with: () => throwError(() => this.timeoutError()) }));
+    // Every 401 that joins restarts the wait: over HTTP/1.1 the refresh may queue behind hundreds of requests,
+    // and while their answers keep arriving it is queued, not stalled.
+    return merge(this.refresh$, this.progress.pipe(map(() => null))).pipe(
+      timeout({ each: this.config.refreshTimeoutMs, with: () => throwError(() => this.timeoutError()) }),
+      first((token): token is string => token !== null),
+    );
   }
 
   /**
@@ -127,7 +133,13 @@ export class AuthService {
       this.events.emit({ type: 'late-401-replayed', url });
       return { replay: true, token$: of(current.accessToken) };
     }
-    return { replay: false, token$: this.refreshAccessToken() };
+    const token$ = this.refreshAccessToken();
+    this.progress.next();
+    if (this.state.value.refreshing === 'proactive') {
+      // The current token is refused after all: from now on new requests wait for the refresh too.
+      this.setState('unauthorized');
+    }
+    return { replay: false, token$ };
   }
 
   private startRefresh(presented: TokenPair, trigger: RefreshTrigger): Observable<string> {

@@ -93,6 +93,24 @@ describe('RefreshScheduler', () => {
     });
   });
 
+  describe('when a 401 arrives during the proactive refresh', () => {
+    it('makes later requests wait for the refresh instead of sending the refused token', () => {
+      const http = TestBed.inject(HttpClient);
+      http.get('/api/first').subscribe();
+      const first = httpTesting.expectOne('/api/first');
+      jasmine.clock().tick(DUE_MS);
+      const refresh = httpTesting.expectOne(refreshUrl);
+
+      first.flush({ error: 'invalid_token' }, { status: 401, statusText: 'Unauthorized' });
+      http.get('/api/second').subscribe();
+      httpTesting.expectNone('/api/second');
+      refresh.flush(tokens(2));
+
+      expect(httpTesting.expectOne('/api/second').request.headers.get('Authorization')).toBe('Bearer at-2');
+      httpTesting.expectOne('/api/first').flush('ok');
+    });
+  });
+
   describe('when the proactive refresh fails transiently', () => {
     it('keeps the session and tries again a little later', () => {
       jasmine.clock().tick(DUE_MS);
