@@ -125,7 +125,7 @@ export async function signIn(page: Page): Promise<void> {
   await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo');
 }
 
-/** The access token of the page's stored session. */
+/** The token pair the page has stored, or `null` when signed out. */
 export function storedTokens(page: Page): Promise<{ accessToken: string; refreshToken: string } | null> {
   return page.evaluate(() => JSON.parse(localStorage.getItem('angular-token-refresh.tokens') ?? 'null'));
 }

@@ -71,8 +71,8 @@ describe('AuthService', () => {
         expect(req.request.headers.has('Authorization')).toBeFalse();
         expect(userName).toBe('demo');
         expect(pair).toEqual({ userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1' });
-        expect(expiresAt).toBeGreaterThanOrEqual(before + 300_000);
-        expect(expiresAt).toBeLessThanOrEqual(Date.now() + 300_000);
+        expect(expiresAt).toBeGreaterThanOrEqual(before + 299_000);
+        expect(expiresAt).toBeLessThanOrEqual(Date.now() + 299_000);
         expect(kinds(events)).toEqual([{ type: 'signed-in', userName: 'demo' }]);
       });
     });

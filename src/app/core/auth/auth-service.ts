@@ -225,8 +225,9 @@ export class AuthService {
       userName: response.userName,
       accessToken: response.authorizationToken,
       refreshToken: response.refreshToken,
-      // Measured on this device's clock from the moment of receipt, so server clock skew cannot shift it.
-      expiresAt: Date.now() + response.expiresIn * 1000,
+      // Measured on this device's clock from the moment of receipt, so server clock skew cannot shift it. JWT times
+      // are whole seconds and `iat` is rounded down, so the token may lapse up to a second early: count on one less.
+      expiresAt: Date.now() + (response.expiresIn - 1) * 1000,
     };
     this.store.set(pair);
     this.setState();

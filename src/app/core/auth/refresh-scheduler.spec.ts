@@ -15,6 +15,8 @@ const START = new Date('2026-01-01T00:00:00Z').getTime();
 const TTL_MS = 300_000;
 /** With Math.random() pinned to 0, the refresh is due exactly MAX_REFRESH_LEAD_MS before expiry. */
 const DUE_MS = TTL_MS - MAX_REFRESH_LEAD_MS;
+/** A refreshed pair counts on one second less than `expiresIn`, as JWT times are whole seconds. */
+const NEXT_DUE_MS = TTL_MS - 1_000 - MAX_REFRESH_LEAD_MS;
 
 function tokens(n: number): TokenResponse {
   return { userId: 'u1', userName: 'demo', authorizationToken: `at-${n}`, refreshToken: `rt-${n}`, tokenType: 'Bearer', expiresIn: TTL_MS / 1000 };
@@ -55,7 +57,7 @@ describe('RefreshScheduler', () => {
       jasmine.clock().tick(1);
       httpTesting.expectOne(refreshUrl).flush(tokens(2));
       TestBed.tick();
-      jasmine.clock().tick(DUE_MS - 1);
+      jasmine.clock().tick(NEXT_DUE_MS - 1);
 
       httpTesting.expectNone(refreshUrl);
       expect(store.accessToken()).toBe('at-2');
