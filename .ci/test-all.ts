@@ -35,13 +35,14 @@ const suites: Suite[] = [
     name: 'unit specs (Karma)',
     command: [node, 'node_modules/@angular/cli/bin/ng.js', 'test', '--watch=false'],
     count: (output) => {
-      const matches = [...output.matchAll(/Executed (\d+) of (\d+)(?:.*?\((\d+) FAILED\))?/g)];
+      const matches = [...output.matchAll(/Executed (\d+) of (\d+)(?: \((\d+) FAILED\))?(?: \(skipped (\d+)\))?/g)];
       const last = matches.at(-1);
       if (!last) {
         return null;
       }
-      const failed = Number(last[3] ?? 0);
-      return { passed: Number(last[1]) - failed, failed: failed + Number(last[2]) - Number(last[1]) };
+      const [executed, total, failed, skipped] = [last[1], last[2], last[3], last[4]].map((n) => Number(n ?? 0));
+      // Specs neither executed nor skipped never ran (a crash or a disconnect): they count as failed.
+      return { passed: executed - failed, failed: failed + total - executed - skipped };
     },
   },
   {

@@ -58,7 +58,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const dataDir = mkdtempSync(join(tmpdir(), 'atr-e2e-'));
       const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], {
         cwd: ROOT,
-        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...serverEnv },
+        // Only PATH from the outer environment: a HOST, JWT_SECRET or TTL in the shell must not change the test server.
+        env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...serverEnv },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       try {

@@ -92,6 +92,7 @@ describe('loadConfig', () => {
       ['REFRESH_REUSE_WINDOW_SECONDS', '-1'],
       ['PORT', '70000'],
       ['LOGIN_MAX_FAILURES', '1e3'],
+      ['LOGIN_WINDOW_SECONDS', '3000000'],
       ['REFRESH_RATE_LIMIT', 'lots'],
       ['LOG_LEVEL', 'loud'],
     ];

@@ -39,7 +39,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Builds the config from `env`, creating `DATA_DIR`; throws an Error naming the variable when a value is invalid. */
 export function loadConfig(env: Env): Config {
   const dataDir = resolve(text(env, 'DATA_DIR', './data'));
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   return {
     port: integer(env, 'PORT', 7000, 0, 65535),
     host: text(env, 'HOST', 'localhost'),
@@ -54,7 +54,8 @@ export function loadConfig(env: Env): Config {
     demoPassword: text(env, 'DEMO_PASSWORD', 'demo-password'),
     corsOrigins: list(env, 'CORS_ORIGINS', 'http://localhost:4200'),
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1),
-    loginWindowSeconds: integer(env, 'LOGIN_WINDOW_SECONDS', 900, 1),
+    // express-rate-limit clears its window with setInterval, which cannot wait longer than 2^31-1 ms.
+    loginWindowSeconds: integer(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 2_147_483),
     refreshRateLimit: integer(env, 'REFRESH_RATE_LIMIT', 300, 0),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     staticDir: resolve(text(env, 'STATIC_DIR', join(__dirname, '..', 'dist', 'angular-token-refresh', 'browser'))),

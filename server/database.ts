@@ -28,7 +28,7 @@ const MIGRATIONS = [
 
 /** Opens `dataDir/auth.db` in WAL mode and brings its schema up to date. */
 export function openDatabase(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new Database(join(dataDir, 'auth.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 
-import { appAccessKey, createTestApp, DEMO, forgeJwt, validClaims, type TestApp } from './test-app';
+import { appAccessKey, appRefreshKey, createTestApp, DEMO, forgeJwt, validClaims, type TestApp } from './test-app';
 
 /** One hostile request, its checklist row, and the exact answer the contract requires. */
 interface Row {
@@ -138,6 +138,14 @@ const rows: Row[] = [
   ),
   {
     id: 'P-28',
+    input: 'a token only in the query',
+    send: async (t) => request(t.app).get(`/api/resources?access_token=${(await t.signIn()).authorizationToken}`),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: 'Bearer realm="api"',
+  },
+  {
+    id: 'P-28',
     input: 'a token in both the query and the header',
     send: async (t) => getResources(() => `Bearer ${'x'}`, `?access_token=${(await t.signIn()).authorizationToken}`)(t),
     status: 400,
@@ -157,8 +165,8 @@ const rows: Row[] = [
   { id: 'P-30', input: 'alg none', send: getResources((t) => `Bearer ${forgeJwt({ alg: 'none', typ: 'at+jwt' }, validClaims(t))}`), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
   {
     id: 'P-31',
-    input: 'HS256 MACed with the raw JWT_SECRET instead of the derived access key',
-    send: getResources((t) => `Bearer ${forgeJwt({ alg: 'HS256', typ: 'at+jwt' }, validClaims(t), Buffer.from(t.config.jwtSecret))}`),
+    input: 'HS256 MACed with the refresh-token key instead of the access key',
+    send: getResources((t) => `Bearer ${forgeJwt({ alg: 'HS256', typ: 'at+jwt' }, validClaims(t), appRefreshKey(t.config))}`),
     status: 401,
     error: 'invalid_token',
     wwwAuthenticate: INVALID_TOKEN_HEADER,

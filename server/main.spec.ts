@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,7 +19,8 @@ describe('main', () => {
 
   function start(env: Record<string, string>): ChildProcessWithoutNullStreams {
     return spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'main.ts')], {
-      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
+      // Only what Node needs from the outer environment, so a HOST or JWT_SECRET in the shell cannot leak in.
+      env: { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
     });
   }
 
@@ -50,6 +52,36 @@ describe('main', () => {
       expect(port).toBeGreaterThan(0);
       expect(stdout).toContain('Demo credentials: demo / demo-password');
       expect(await health.json()).toEqual({ status: 'ok' });
+      expect(await exited).toBe(0);
+    }, 20_000);
+  });
+
+  describe('when the port is taken', () => {
+    it('exits 1 with a message that says it could not listen', async () => {
+      const blocker = createServer().listen(0, 'localhost');
+      await new Promise((resolve) => blocker.once('listening', resolve));
+      child = start({ PORT: String((blocker.address() as AddressInfo).port), HOST: 'localhost' });
+      const exited = exitCode(child);
+
+      const stderr = await output(child.stderr, /\n/);
+      blocker.close();
+
+      expect(stderr).toContain('Token server could not listen on localhost:');
+      expect(stderr).not.toContain('TypeError');
+      expect(await exited).toBe(1);
+    }, 20_000);
+  });
+
+  describe('when DEMO_PASSWORD is set', () => {
+    it('never prints it', async () => {
+      child = start({ PORT: '0', HOST: 'localhost', DEMO_PASSWORD: 'hunter2-secret' });
+      const exited = exitCode(child);
+
+      const stdout = await output(child.stdout, /Demo user: .*\n/);
+      child.kill('SIGTERM');
+
+      expect(stdout).toContain('Demo user: demo (password from DEMO_PASSWORD)');
+      expect(stdout).not.toContain('hunter2-secret');
       expect(await exited).toBe(0);
     }, 20_000);
   });

@@ -19,10 +19,14 @@ async function main(): Promise<void> {
   await seedUser(new UserStore(db), new PasswordHasher(), { userName: config.demoUser, password: config.demoPassword }, now());
   new SessionStore(db).deleteExpired(now());
 
-  const server = createApp({ config, db, now, logger }).listen(config.port, config.host, () => {
+  // Express 5 also hands listen errors to this callback; the 'error' handler below reports them.
+  const server = createApp({ config, db, now, logger }).listen(config.port, config.host, (error?: Error) => {
+    if (error) return;
     const { port } = server.address() as AddressInfo;
-    console.log(`Token server listening on http://${config.host}:${port}`);
-    console.log(`Demo credentials: ${config.demoUser} / ${config.demoPassword}`);
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    console.log(`Token server listening on http://${host}:${port}`);
+    // Passwords are never printed, except the built-in demo one, which the README prints anyway.
+    console.log(process.env['DEMO_PASSWORD'] ? `Demo user: ${config.demoUser} (password from DEMO_PASSWORD)` : `Demo credentials: ${config.demoUser} / ${config.demoPassword}`);
   });
   server.on('error', (error) => {
     console.error(`Token server could not listen on ${config.host}:${config.port}: ${error.message}`);

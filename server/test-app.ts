@@ -77,7 +77,12 @@ export async function createTestApp(
 
 /** The app's derived access-token key, as `TokenService` derives it from JWT_SECRET. */
 export function appAccessKey(config: Config): Buffer {
-  return Buffer.from(hkdfSync('sha256', config.jwtSecret, Buffer.alloc(0), 'access-token', 32));
+  return Buffer.from(config.jwtSecret);
+}
+
+/** The key the app MACs refresh tokens with (HKDF of JWT_SECRET); an access token MACed with it must be refused. */
+export function appRefreshKey(config: Config): Buffer {
+  return Buffer.from(hkdfSync('sha256', config.jwtSecret, Buffer.alloc(0), 'refresh-token', 32));
 }
 
 /** Builds a JWT by hand (jsonwebtoken refuses to sign malformed claims); HS-signed with `key`, or unsigned for `alg: none`. */

@@ -294,6 +294,16 @@ describe('auth routes', () => {
       expect(blocked.status).toBe(429);
     });
 
+    it('does not count malformed sign-ins, which never reach the password check', async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        expect((await request(testApp.app).post('/authorization/token').send({ userName: 'demo', password: 'x'.repeat(2000) })).status).toBe(400);
+      }
+
+      const response = await request(testApp.app).post('/authorization/token').send(DEMO);
+
+      expect(response.status).toBe(200);
+    });
+
     it('does not count successful sign-ins', async () => {
       await failSignIn('demo');
       await failSignIn('demo');

@@ -22,10 +22,9 @@ export function createAuthRouter(deps: { config: Config; tokens: TokenService })
   const { config, tokens } = deps;
   const router = express.Router();
 
-  router.post('/token', signInLimiter(config), async (req, res) => {
-    const body = readBody(req);
-    const userName = readString(body, 'userName', (value) => value.length > MAX_USER_NAME_LENGTH);
-    const password = readString(body, 'password', (value) => Buffer.byteLength(value) > MAX_PASSWORD_BYTES);
+  // Malformed sign-ins are refused before the limiter: they cost no hashing, so they must not cost a key in it.
+  router.post('/token', readCredentials, signInLimiter(config), async (_req, res) => {
+    const { userName, password } = res.locals['credentials'] as { userName: string; password: string };
     res.set(NO_STORE).json(await tokens.signIn(userName, password));
   });
 
@@ -55,9 +54,11 @@ function signInLimiter(config: Config): RequestHandler {
     windowMs: config.loginWindowSeconds * 1000,
     limit: config.loginMaxFailures,
     skipSuccessfulRequests: true,
+    // Only a refused password is a failed attempt; a request still in flight or refused as malformed is not.
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${userNameOf(req)}`,
+    keyGenerator: (req, res) => `${ipKeyGenerator(req.ip ?? '')}|${(res.locals['credentials'] as { userName: string }).userName}`,
     handler: (_req, _res, next) => next(new HttpError(429, 'too_many_requests', 'Too many failed sign-in attempts; try again later')),
     validate: { xForwardedForHeader: false },
   });
@@ -78,11 +79,13 @@ function refreshLimiter(config: Config): RequestHandler[] {
   ];
 }
 
-function userNameOf(req: Request): string {
-  const body: unknown = req.body;
-  const userName = isObject(body) && Object.hasOwn(body, 'userName') ? body['userName'] : undefined;
-  return typeof userName === 'string' ? userName.slice(0, MAX_USER_NAME_LENGTH) : '';
-}
+const readCredentials: RequestHandler = (req, res, next) => {
+  const body = readBody(req);
+  const userName = readString(body, 'userName', (value) => value.length > MAX_USER_NAME_LENGTH);
+  const password = readString(body, 'password', (value) => Buffer.byteLength(value) > MAX_PASSWORD_BYTES);
+  res.locals['credentials'] = { userName, password };
+  next();
+};
 
 function readBody(req: Request): Record<string, unknown> {
   // express.json leaves req.body undefined for other content types.

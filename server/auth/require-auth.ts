@@ -9,11 +9,13 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 /** Lets a request with a valid bearer access token through, with its claims in `res.locals.claims`; otherwise 401 per RFC 6750. */
 export function requireAuth(tokens: TokenService): RequestHandler {
   return (req, res, next) => {
-    if (Object.hasOwn(req.query, 'access_token')) {
-      // RFC 6750 §2: one method per request; we only accept the header, so a query token must not be ignored silently.
-      throw new HttpError(400, 'invalid_request', 'Send the access token in the Authorization header only');
-    }
     const header = req.headers.authorization;
+    if (header !== undefined && Object.hasOwn(req.query, 'access_token')) {
+      // RFC 6750 §2: one method per request. We read only the header, so a second token must not be ignored silently.
+      throw new HttpError(400, 'invalid_request', 'Send the access token in the Authorization header only', {
+        'WWW-Authenticate': 'Bearer realm="api", error="invalid_request"',
+      });
+    }
     if (header === undefined) {
       throw new HttpError(401, 'invalid_token', 'An access token is required', { 'WWW-Authenticate': 'Bearer realm="api"' });
     }

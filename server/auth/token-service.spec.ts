@@ -28,6 +28,30 @@ describe('TokenService', () => {
     testApp.close();
   });
 
+  describe('when another service holds JWT_SECRET', () => {
+    it('can verify our access tokens with it as the HS256 key, as the contract says', async () => {
+      const response = await tokens.signIn(DEMO.userName, DEMO.password);
+
+      const claims = jwt.verify(response.authorizationToken, testApp.config.jwtSecret, {
+        algorithms: ['HS256'],
+        clockTimestamp: Math.floor(testApp.now() / 1000),
+      }) as jwt.JwtPayload;
+
+      expect(claims['name']).toBe('demo');
+    });
+  });
+
+  describe('when the user is unknown', () => {
+    it('still runs a full password check, so timing does not tell which names exist (P-9)', async () => {
+      const verify = spyOn(PasswordHasher.prototype, 'verify').and.callThrough();
+      const unknown = new TokenService({ config: testApp.config, users: new UserStore(testApp.db), sessions: new SessionStore(testApp.db), passwords: new PasswordHasher(), now: () => testApp.now() });
+
+      await expectAsync(unknown.signIn('nobody', 'some-password')).toBeRejected();
+
+      expect(verify).toHaveBeenCalledOnceWith('some-password', undefined);
+    });
+  });
+
   describe('when signing in', () => {
     it('issues an at+jwt access token with sub, name, sid, iat from the clock, exp, iss and aud', async () => {
       const response = await tokens.signIn(DEMO.userName, DEMO.password);

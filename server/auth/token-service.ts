@@ -60,8 +60,9 @@ export class TokenService {
   private readonly refreshKey: Buffer;
 
   constructor(private readonly deps: TokenServiceDeps) {
-    // Independent keys for the two token kinds, so neither can be forged from the other.
-    this.accessKey = createSecretKey(deriveKey(deps.config.jwtSecret, 'access-token'));
+    // JWT_SECRET is the HS256 key, as the contract says, so other services can verify our access tokens with it.
+    // The refresh-token MAC gets its own key, derived from it, so neither kind of token can be forged from the other.
+    this.accessKey = createSecretKey(Buffer.from(deps.config.jwtSecret));
     this.refreshKey = deriveKey(deps.config.jwtSecret, 'refresh-token');
   }
 
