@@ -212,6 +212,18 @@ describe('auth routes', () => {
       expect(expired.status).toBe(400);
       expect(expired.body.error).toBe('invalid_grant');
     });
+
+    it('issues no access token that outlives the session', async () => {
+      const { refreshToken } = await testApp.signIn();
+      testApp.advance(999);
+
+      const last = (await refresh(refreshToken).expect(200)).body;
+      testApp.advance(2);
+      const resource = await request(testApp.app).get('/api/resources').set('Authorization', `Bearer ${last.authorizationToken}`);
+
+      expect(last.expiresIn).toBe(1);
+      expect(resource.status).toBe(401);
+    });
   });
 
   describe('when the user is deleted', () => {

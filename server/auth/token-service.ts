@@ -80,7 +80,7 @@ export class TokenService {
       createdAt: now,
       expiresAt: now + this.deps.config.sessionTtlSeconds * 1000,
     });
-    return this.respond(user.id, user.name, sessionId, 0);
+    return this.respond(user.id, user.name, sessionId, 0, now + this.deps.config.sessionTtlSeconds * 1000);
   }
 
   /** Rotates the session of `refreshToken`; a retired token revokes its session; any failure is 400 `invalid_grant`. */
@@ -104,7 +104,8 @@ export class TokenService {
       return undefined;
     });
     if (!outcome) throw invalidGrant();
-    return this.respond(outcome.session.userId, outcome.session.userName, outcome.session.id, outcome.counter);
+    const { session, counter } = outcome;
+    return this.respond(session.userId, session.userName, session.id, counter, session.expiresAt);
   }
 
   /** Revokes the session of any authentic refresh token, current or retired; anything else is silently ignored. */
@@ -140,15 +141,17 @@ export class TokenService {
     return isAccessToken ? { valid: true, claims: claims as AccessClaims } : { valid: false, reason: 'The access token is invalid' };
   }
 
-  private respond(userId: string, userName: string, sessionId: string, counter: number): TokenResponse {
+  private respond(userId: string, userName: string, sessionId: string, counter: number, sessionExpiresAt: number): TokenResponse {
     const { config, now } = this.deps;
     const iat = Math.floor(now() / 1000);
+    // No access token outlives its session's absolute lifetime.
+    const exp = Math.min(iat + config.accessTokenTtlSeconds, Math.floor(sessionExpiresAt / 1000));
     const claims = {
       sub: userId,
       name: userName,
       sid: sessionId,
       iat,
-      exp: iat + config.accessTokenTtlSeconds,
+      exp,
       iss: config.jwtIssuer,
       aud: config.jwtAudience,
     };
@@ -158,7 +161,7 @@ export class TokenService {
       authorizationToken: jwt.sign(claims, this.accessKey, { algorithm: 'HS256', header: { alg: 'HS256', typ: ACCESS_TOKEN_TYPE } }),
       refreshToken: `${sessionId}.${counter}.${this.mac(sessionId, counter).toString('base64url')}`,
       tokenType: 'Bearer',
-      expiresIn: config.accessTokenTtlSeconds,
+      expiresIn: exp - iat,
     };
   }
 
