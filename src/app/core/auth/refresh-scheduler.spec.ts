@@ -6,7 +6,7 @@ import { provideRouter } from '@angular/router';
 import { DEFAULT_AUTH_CONFIG } from './auth-config';
 import { authInterceptor } from './auth-interceptor';
 import { TokenResponse } from './auth-service';
-import { MAX_REFRESH_LEAD_MS, PROACTIVE_RETRY_MS, RefreshScheduler } from './refresh-scheduler';
+import { MAX_REFRESH_LEAD_MS, MIN_PROACTIVE_LIFETIME_MS, PROACTIVE_RETRY_MS, RefreshScheduler } from './refresh-scheduler';
 import { provideAuthTesting } from './testing/provide-auth-testing';
 import { TokenPair, TokenStore } from './token-store';
 
@@ -188,7 +188,7 @@ describe('RefreshScheduler', () => {
 
   describe('when the token lives only a moment', () => {
     it('leaves it to the 401 path rather than refreshing in a loop', () => {
-      store.set(pairExpiringAt(START + 1_000));
+      store.set(pairExpiringAt(START + MIN_PROACTIVE_LIFETIME_MS - 1));
       TestBed.tick();
 
       jasmine.clock().tick(5_000);
