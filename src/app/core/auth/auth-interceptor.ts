@@ -11,7 +11,7 @@ import {
   HttpRequest,
 } from '@angular/common/http';
 import { EnvironmentInjector, Injectable, InjectionToken, inject, runInInjectionContext } from '@angular/core';
-import { Observable, catchError, of, switchMap, throwError } from 'rxjs';
+import { Observable, catchError, switchMap, throwError } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 import { AuthService } from './auth-service';
