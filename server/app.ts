@@ -37,6 +37,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const app = express();
+  // A hop count, never `true`: only the proxies we run may name the client's IP, or throttling is bypassed.
+  app.set('trust proxy', config.trustProxyHops);
   app.use(requestLogger(logger));
   app.use(
     helmet({

@@ -94,6 +94,7 @@ describe('loadConfig', () => {
       ['LOGIN_MAX_FAILURES', '1e3'],
       ['LOGIN_WINDOW_SECONDS', '3000000'],
       ['REFRESH_RATE_LIMIT', 'lots'],
+      ['TRUST_PROXY', 'true'],
       ['LOG_LEVEL', 'loud'],
     ];
 

@@ -20,6 +20,8 @@ export interface Config {
   loginWindowSeconds: number;
   /** Refreshes per IP per minute; 0 disables the limit. */
   refreshRateLimit: number;
+  /** Reverse proxies in front of the server whose X-Forwarded-For is believed; 0 believes none. */
+  trustProxyHops: number;
   logLevel: string;
   /** The built Angular app; served with an SPA fallback when it holds an `index.html`. */
   staticDir: string;
@@ -57,6 +59,7 @@ export function loadConfig(env: Env): Config {
     // express-rate-limit clears its window with setInterval, which cannot wait longer than 2^31-1 ms.
     loginWindowSeconds: integer(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 2_147_483),
     refreshRateLimit: integer(env, 'REFRESH_RATE_LIMIT', 300, 0),
+    trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     staticDir: resolve(text(env, 'STATIC_DIR', join(__dirname, '..', 'dist', 'angular-token-refresh', 'browser'))),
   };

@@ -298,6 +298,18 @@ describe('auth routes', () => {
       expect(response.status).toBe(200);
     });
 
+    it('counts per client behind a proxy when TRUST_PROXY names its hop', async () => {
+      testApp.close();
+      testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '1' }, users: [DEMO, OTHER] });
+      for (let attempt = 0; attempt < 3; attempt++) await failSignIn('demo', '203.0.113.1');
+
+      const blocked = await failSignIn('demo', '203.0.113.1');
+      const otherClient = await failSignIn('demo', '203.0.113.2');
+
+      expect(blocked.status).toBe(429);
+      expect(otherClient.status).toBe(401);
+    });
+
     it('is not bypassed by rotating X-Forwarded-For (P-10)', async () => {
       for (let attempt = 0; attempt < 3; attempt++) await failSignIn('demo', `10.0.0.${attempt}`);
 
