@@ -39,7 +39,7 @@ export async function benchHeapLeak(browser: Browser, harnessUrl: string): Promi
         ? `Steady-state growth is below the ${SMALLEST_OBJECT_BYTES} B of the smallest JS object, so no cycle retains anything: no leak. ` +
           'The growth there is comes early and once (most likely V8 warming up: optimized code, inline caches), not per cycle.'
         : `Steady-state growth of ${steady.toFixed(1)} B/cycle means at least one object is retained per cycle: a leak.`,
-      'Each cycle: the in-memory server stops accepting the access token, a GET earns a 401, the one refresh rotates the pair (through the real TabLock/Web Locks, localStorage and BroadcastChannel), the retry gets 200.',
+      'Each cycle: the in-memory server stops accepting the access token, a GET earns a 401, the one refresh rotates the pair (through the real TabLock/Web Locks, IndexedDB and BroadcastChannel), the retry gets 200.',
       'Heap read via CDP: HeapProfiler.collectGarbage twice, then Runtime.getHeapUsage.',
     ],
     data: { readings, bytesPerCycle: { overall: growth(first, last), steady } },

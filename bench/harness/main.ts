@@ -43,6 +43,6 @@ window.bench = {
 async function startCycles(): Promise<{ http: HttpClient; server: MemoryTokenServer }> {
   const server = new MemoryTokenServer();
   const app = await createAuthApp([{ provide: HttpBackend, useValue: new MemoryBackend((req) => server.answer(req), true) }]);
-  app.get(TokenStore).set(server.signIn());
+  await app.get(TokenStore).set(server.signIn());
   return { http: app.get(HttpClient), server };
 }

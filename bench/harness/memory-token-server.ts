@@ -1,8 +1,8 @@
 import { HttpErrorResponse, HttpRequest, HttpResponse } from '@angular/common/http';
 
 import { DEFAULT_AUTH_CONFIG } from '../../src/app/core/auth/auth-config';
-import { TokenResponse } from '../../src/app/core/auth/auth-service';
-import { TokenPair } from '../../src/app/core/auth/token-store';
+import { TokenResponse } from '../../src/app/core/auth/token-response';
+import { TokenPair } from '../../src/app/core/auth/token-pair';
 
 /** The token server's refresh contract in memory: one accepted access token and one live refresh token, both rotated by a refresh. */
 export class MemoryTokenServer {
@@ -16,7 +16,7 @@ export class MemoryTokenServer {
   /** Opens a session and returns its pair. */
   signIn(): TokenPair {
     const response = this.issue();
-    return { userId: response.userId, userName: response.userName, accessToken: response.authorizationToken, refreshToken: response.refreshToken };
+    return { sessionId: 'bench', userId: response.userId, userName: response.userName, accessToken: response.authorizationToken, refreshToken: response.refreshToken };
   }
 
   /** Stops accepting the current access token, as its expiry would. */

@@ -5,6 +5,7 @@ import { provideRouter } from '@angular/router';
 
 import { DEFAULT_AUTH_CONFIG } from '../core/auth/auth-config';
 import { authInterceptor } from '../core/auth/auth-interceptor';
+import { flushStorage } from '../core/auth/testing/flush-storage';
 import { provideAuthTesting } from '../core/auth/testing/provide-auth-testing';
 import { TokenStore } from '../core/auth/token-store';
 import { HttpTimeline, REQUEST_LABEL } from './http-timeline';
@@ -27,19 +28,22 @@ describe('HttpTimeline', () => {
     http = TestBed.inject(HttpClient);
     httpTesting = TestBed.inject(HttpTestingController);
     timeline = TestBed.inject(HttpTimeline);
-    TestBed.inject(TokenStore).set({ userId: 'u1', userName: 'demo', accessToken: 'token-aaaaaa', refreshToken: 'rt-1' });
+    TestBed.inject(TokenStore).set({ sessionId: 's1', userId: 'u1', userName: 'demo', accessToken: 'token-aaaaaa', refreshToken: 'rt-1' });
   });
 
   afterEach(() => httpTesting.verify());
 
   describe('when a request is refused and recovered by a refresh', () => {
-    it('records the request, the refresh and the retry, each with its label, token tail and status', () => {
+    it('records the request, the refresh and the retry, each with its label, token tail and status', async () => {
       http.get('/api/resources', { context: new HttpContext().set(REQUEST_LABEL, '#1') }).subscribe();
 
       httpTesting.expectOne('/api/resources').flush({}, { status: 401, statusText: 'Unauthorized' });
+      await flushStorage();
       const refreshed = { userId: 'u1', userName: 'demo', authorizationToken: 'token-bbbbbb', refreshToken: 'rt-2', tokenType: 'Bearer', expiresIn: 300 };
       httpTesting.expectOne(DEFAULT_AUTH_CONFIG.refreshUrl).flush(refreshed);
+      await flushStorage();
       httpTesting.expectOne('/api/resources').flush('ok');
+      await flushStorage();
 
       expect(timeline.entries().map(({ label, kind, method, url, token, status }) => ({ label, kind, method, url, token, status }))).toEqual([
         { label: '#1', kind: 'request', method: 'GET', url: '/api/resources', token: 'aaaaaa', status: 401 },
@@ -52,7 +56,7 @@ describe('HttpTimeline', () => {
   });
 
   describe('when a request is cancelled', () => {
-    it('ends its row with no status', () => {
+    it('ends its row with no status', async () => {
       const subscription = http.get('/api/slow').subscribe();
       const request = httpTesting.expectOne('/api/slow');
 
@@ -64,7 +68,7 @@ describe('HttpTimeline', () => {
   });
 
   describe('when reset', () => {
-    it('forgets every row', () => {
+    it('forgets every row', async () => {
       http.get('/api/resources').subscribe({ error: () => undefined });
       httpTesting.expectOne('/api/resources').error(new ProgressEvent('error'));
 

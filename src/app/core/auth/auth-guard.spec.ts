@@ -16,7 +16,7 @@ describe('authGuard', () => {
 
   describe('when signed in', () => {
     it('lets the navigation through', () => {
-      TestBed.inject(TokenStore).set({ userId: 'u1', userName: 'demo', accessToken: 'at', refreshToken: 'rt' });
+      TestBed.inject(TokenStore).set({ sessionId: 's1', userId: 'u1', userName: 'demo', accessToken: 'at', refreshToken: 'rt' });
 
       expect(runGuard('/')).toBeTrue();
     });

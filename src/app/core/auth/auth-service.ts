@@ -2,23 +2,15 @@ import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http
 import { Injectable, computed, inject } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Router } from '@angular/router';
-import { BehaviorSubject, Observable, Subject, catchError, defer, first, map, merge, of, shareReplay, tap, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, defer, first, firstValueFrom, map, merge, of, shareReplay, tap, throwError, timeout } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
 import { BYPASS_AUTH } from './bypass-auth';
 import { TabLock } from './tab-lock';
-import { TokenPair, TokenStore } from './token-store';
-
-/** Body of a successful sign-in or refresh, as the token server sends it. */
-export interface TokenResponse {
-  readonly userId: string;
-  readonly userName: string;
-  readonly authorizationToken: string;
-  readonly refreshToken: string;
-  readonly tokenType: 'Bearer';
-  readonly expiresIn: number;
-}
+import { TokenPair, sameSession } from './token-pair';
+import { pairFromResponse } from './token-response';
+import { TokenStore } from './token-store';
 
 /** What started the refresh in flight (`null` when none is), and the access token stored at that moment. */
 export interface RefreshState {
@@ -55,18 +47,21 @@ export class AuthService {
   readonly userName = computed(() => this.store.tokens()?.userName ?? null);
 
   constructor() {
-    this.store.changedElsewhere$.pipe(takeUntilDestroyed()).subscribe((pair) => {
+    this.store.sessionEnded$.pipe(takeUntilDestroyed()).subscribe(() => {
       this.setState();
-      if (!pair) {
-        this.leave('other-tab');
-      }
+      this.leave('other-tab');
     });
   }
 
-  /** Signs in with a user name and password and stores the returned pair. */
+  /** Signs in with a user name and password and stores the returned pair as a new session. */
   signIn(userName: string, password: string): Observable<TokenPair> {
-    return this.http.post<TokenResponse>(this.config.signInUrl, { userName, password }, { context: bypass() }).pipe(
-      map((response) => this.adopt(response)),
+    return this.http.post<unknown>(this.config.signInUrl, { userName, password }, { context: bypass() }).pipe(
+      map((response) => {
+        const pair = pairFromResponse(response, newSessionId()) ?? throwMalformed(this.config.signInUrl);
+        void this.store.set(pair);
+        this.setState();
+        return pair;
+      }),
       tap((pair) => this.events.emit({ type: 'signed-in', userName: pair.userName })),
     );
   }
@@ -85,7 +80,7 @@ export class AuthService {
     if (!this.store.tokens()) {
       return;
     }
-    this.store.clear();
+    void this.store.clear();
     this.setState();
     this.leave(reason);
   }
@@ -150,88 +145,88 @@ export class AuthService {
       this.refresh$ = null;
       this.setState(null);
     };
-    return this.tabLock.run(REFRESH_LOCK, () => defer(() => this.refreshUnlessRotated(presented))).pipe(
-      catchError((error: unknown) => this.failRefresh(error, presented)),
-      tap({ next: settle, error: settle }),
+    let locked = false;
+    const underLock = defer(() => {
+      locked = true;
+      return this.refreshUnlessRotated(presented);
+    });
+    return this.tabLock.run(REFRESH_LOCK, () => underLock).pipe(
+      tap({
+        next: settle,
+        error: () => {
+          if (!locked) {
+            // The lock was never granted (a paused holder): nothing was sent, and the session is kept.
+            this.events.emit({ type: 'refresh-failed', terminal: false, status: 0 });
+          }
+          settle();
+        },
+      }),
       shareReplay({ bufferSize: 1, refCount: false }),
     );
   }
 
-  // Runs under the cross-tab lock. Another tab may have rotated while this one waited: then its
-  // tokens are adopted, because presenting the old refresh token now would be reuse.
-  private refreshUnlessRotated(presented: TokenPair): Observable<string> {
-    const adopted = this.adoptFromOtherTab(presented);
-    if (adopted) {
-      return of(adopted);
-    }
-    if (!this.store.tokens()) {
-      // Another tab signed out while this one waited: its refresh token is dead, so don't present it.
-      return this.signedOut('Signed out in another tab');
-    }
-    const body = { refreshToken: presented.refreshToken };
-    return this.http.post<TokenResponse>(this.config.refreshUrl, body, { context: bypass() }).pipe(
-      timeout({ first: this.config.refreshAbandonMs, with: () => throwError(() => this.timeoutError()) }),
-      map((response) => this.adoptRotation(response, presented)),
-    );
-  }
-
-  private adoptRotation(response: TokenResponse, presented: TokenPair): string {
-    const current = this.store.reload();
-    if (!current) {
-      // Signed out while the refresh was in flight: stay signed out, and retire the pair it brought.
-      this.revoke(response.refreshToken);
-      throw new HttpErrorResponse({ status: 401, statusText: 'Signed out during the refresh', url: this.config.refreshUrl });
+  // Runs under the cross-tab lock, and holds it until the new pair is committed to storage, so the next holder,
+  // in any tab, reads it. Every pair adopted here must belong to the session the waiting requests were made for.
+  private async refreshUnlessRotated(presented: TokenPair): Promise<string> {
+    const current = await this.store.reload();
+    if (!current || !sameSession(current, presented)) {
+      // Signed out, or another sign-in replaced the session, while this tab waited: its requests must not go out.
+      throw this.sessionEnded(current ? 'Another sign-in replaced the session' : 'Signed out in another tab');
     }
     if (current.refreshToken !== presented.refreshToken) {
-      // A new sign-in (here or in another tab) replaced the session meanwhile; it wins.
+      // Another tab rotated meanwhile: presenting the old refresh token now would be reuse.
+      this.events.emit({ type: 'adopted-from-tab' });
       return current.accessToken;
     }
-    this.events.emit({ type: 'refresh-succeeded' });
-    return this.adopt(response).accessToken;
+    let next: TokenPair;
+    try {
+      next = await this.rotate(current);
+    } catch (error: unknown) {
+      return this.failRefresh(error, current);
+    }
+    if (await this.store.replace(current, next)) {
+      this.events.emit({ type: 'refresh-succeeded' });
+      return next.accessToken;
+    }
+    const stored = this.store.tokens();
+    if (stored && sameSession(stored, current)) {
+      // Without Web Locks a sibling tab may have rotated too; the pair in storage stands.
+      return stored.accessToken;
+    }
+    // The session ended while the refresh was in flight: stay signed out, and retire the pair it brought.
+    this.revoke(next.refreshToken);
+    throw this.sessionEnded('The session ended during the refresh');
   }
 
-  private failRefresh(error: unknown, presented: TokenPair): Observable<string> {
+  private rotate(current: TokenPair): Promise<TokenPair> {
+    const body = { refreshToken: current.refreshToken };
+    const answer$ = this.http.post<unknown>(this.config.refreshUrl, body, { context: bypass() }).pipe(
+      timeout({ first: this.config.refreshAbandonMs, with: () => throwError(() => this.timeoutError()) }),
+      // An answer without the promised fields is the server's fault, not the session's: fail transiently, keep the pair.
+      map((response) => pairFromResponse(response, current.sessionId) ?? throwMalformed(this.config.refreshUrl)),
+    );
+    return firstValueFrom(answer$);
+  }
+
+  private async failRefresh(error: unknown, presented: TokenPair): Promise<string> {
     const status = error instanceof HttpErrorResponse ? error.status : 0;
     // Only the server saying no (invalid_grant) ends the session; network errors, 5xx and timeouts keep it.
     const terminal = status === 400 || status === 401;
     this.events.emit({ type: 'refresh-failed', terminal, status });
     if (terminal) {
-      // Without Web Locks a sibling tab may have rotated meanwhile; its session is still good.
-      const adopted = this.adoptFromOtherTab(presented);
-      if (adopted) {
-        return of(adopted);
+      if (await this.store.replace(presented, null)) {
+        this.setState();
+        this.leave('refresh-rejected');
+      } else {
+        // Without Web Locks a sibling tab may have rotated meanwhile; its session is still good.
+        const stored = this.store.tokens();
+        if (stored && sameSession(stored, presented)) {
+          this.events.emit({ type: 'adopted-from-tab' });
+          return stored.accessToken;
+        }
       }
-      this.endSession('refresh-rejected');
     }
-    return throwError(() => error);
-  }
-
-  private adoptFromOtherTab(presented: TokenPair): string | null {
-    const current = this.store.reload();
-    if (!current || current.refreshToken === presented.refreshToken) {
-      return null;
-    }
-    if (current.userId !== presented.userId) {
-      // Another user signed in meanwhile: this user's waiting requests must not go out with their token.
-      throw new HttpErrorResponse({ status: 401, statusText: 'Another user signed in', url: this.config.refreshUrl });
-    }
-    this.events.emit({ type: 'adopted-from-tab' });
-    return current.accessToken;
-  }
-
-  private adopt(response: TokenResponse): TokenPair {
-    const pair: TokenPair = {
-      userId: response.userId,
-      userName: response.userName,
-      accessToken: response.authorizationToken,
-      refreshToken: response.refreshToken,
-      // Measured on this device's clock from the moment of receipt, so server clock skew cannot shift it. JWT times
-      // are whole seconds and `iat` is rounded down, so the token may lapse up to a second early: count on one less.
-      expiresAt: Date.now() + (response.expiresIn - 1) * 1000,
-    };
-    this.store.set(pair);
-    this.setState();
-    return pair;
+    throw error;
   }
 
   private revoke(refreshToken: string): void {
@@ -251,12 +246,27 @@ export class AuthService {
   }
 
   private signedOut(statusText: string): Observable<never> {
-    return throwError(() => new HttpErrorResponse({ status: 401, statusText, url: this.config.refreshUrl }));
+    return throwError(() => this.sessionEnded(statusText));
+  }
+
+  private sessionEnded(statusText: string): HttpErrorResponse {
+    return new HttpErrorResponse({ status: 401, statusText, url: this.config.refreshUrl });
   }
 
   private timeoutError(): HttpErrorResponse {
     return new HttpErrorResponse({ status: 0, statusText: 'Refresh timed out', url: this.config.refreshUrl });
   }
+}
+
+/** A new session's id: random, and unique among the tabs of this origin. */
+function newSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+// Angular's own precedent: an unusable 200 body is an HttpErrorResponse with status 200 (as for invalid JSON).
+function throwMalformed(url: string): never {
+  throw new HttpErrorResponse({ status: 200, statusText: 'Malformed token response', url });
 }
 
 function bypass(): HttpContext {

@@ -2,10 +2,16 @@ import { DOCUMENT } from '@angular/common';
 import { DestroyRef, Injectable, Injector, effect, inject, untracked } from '@angular/core';
 
 import { AuthService } from './auth-service';
-import { TokenPair, TokenStore } from './token-store';
+import { TokenPair } from './token-pair';
+import { TokenStore } from './token-store';
 
 /** The most a proactive refresh runs ahead of the access token's expiry. */
 export const MAX_REFRESH_LEAD_MS = 30_000;
+/**
+ * The least it runs ahead: JWT times are whole seconds and `iat` is rounded down, so a token may lapse up to
+ * a second before its nominal `expiresIn`.
+ */
+export const MIN_REFRESH_LEAD_MS = 1_000;
 /** Tokens with less life left than this are not refreshed ahead of time; their 401 is. */
 export const MIN_PROACTIVE_LIFETIME_MS = 2_000;
 /** How long to wait before trying again after a proactive refresh failed transiently. */
@@ -59,9 +65,10 @@ export class RefreshScheduler {
       // Unknown, spent or very short lifetimes are left to the 401 path, which cannot spin.
       return;
     }
-    const lead = Math.min(MAX_REFRESH_LEAD_MS, remaining / 4);
-    // Jitter spreads tabs apart where there are no Web Locks; with them it costs nothing.
-    this.dueAt = pair.expiresAt - lead * (1 + Math.random() / 2);
+    // At 80–90 % of the life left (75 % for a 4-second token, where the rounding margin decides), and never more
+    // than 30 s early. The jitter spreads tabs apart where there are no Web Locks; with them it costs nothing.
+    const lead = Math.max(MIN_REFRESH_LEAD_MS, Math.min(MAX_REFRESH_LEAD_MS, remaining * (0.1 + Math.random() / 10)));
+    this.dueAt = pair.expiresAt - lead;
     this.refreshIfDue();
   }
 

@@ -1,3 +1,4 @@
+import { HttpErrorResponse } from '@angular/common/http';
 import { TestBed } from '@angular/core/testing';
 import { Subject, throwError } from 'rxjs';
 
@@ -19,7 +20,7 @@ describe('TabLock', () => {
   let locks: FakeLockManager;
   let tabLock: TabLock;
 
-  function setUp(lockManager: FakeLockManager | null): void {
+  function setUp(lockManager: FakeLockManager | Pick<LockManager, 'request'> | null): void {
     TestBed.configureTestingModule({ providers: provideAuthTesting(undefined, lockManager) });
     tabLock = TestBed.inject(TabLock);
   }
@@ -48,24 +49,47 @@ describe('TabLock', () => {
       expect(values).toEqual(['done']);
     });
 
-    it('stops waiting after lockWaitMs and runs the work without the lock', async () => {
+    it('stops waiting after lockWaitMs and fails with status 0 without ever running the work', async () => {
       jasmine.clock().install();
       try {
-        locks.hold(LOCK);
+        const releaseOtherTab = locks.hold(LOCK);
         let started = false;
+        let error: unknown;
 
-        tabLock.run(LOCK, () => ((started = true), new Subject<never>())).subscribe();
+        tabLock.run(LOCK, () => ((started = true), new Subject<never>())).subscribe({ error: (e) => (error = e) });
         jasmine.clock().tick(DEFAULT_AUTH_CONFIG.lockWaitMs - 1);
         await settle();
-        const startedBeforeDeadline = started;
+        const errorBeforeDeadline = error;
         jasmine.clock().tick(1);
         await settle();
+        releaseOtherTab();
+        await settle();
 
-        expect(startedBeforeDeadline).toBeFalse();
-        expect(started).toBeTrue();
+        expect(errorBeforeDeadline).toBeUndefined();
+        expect(error).toBeInstanceOf(HttpErrorResponse);
+        expect((error as HttpErrorResponse).status).toBe(0);
+        expect(started).toBeFalse();
       } finally {
         jasmine.clock().uninstall();
       }
+    });
+  });
+
+  describe('when the browser refuses the lock request', () => {
+    it('fails with status 0 without running the work', async () => {
+      const refusing: Pick<LockManager, 'request'> = {
+        request: () => Promise.reject(new DOMException('The request was denied', 'SecurityError')),
+      };
+      setUp(refusing);
+      let started = false;
+      let error: unknown;
+
+      tabLock.run(LOCK, () => ((started = true), new Subject<never>())).subscribe({ error: (e) => (error = e) });
+      await settle();
+
+      expect(error).toBeInstanceOf(HttpErrorResponse);
+      expect((error as HttpErrorResponse).status).toBe(0);
+      expect(started).toBeFalse();
     });
   });
 

@@ -1,12 +1,16 @@
+import { HttpErrorResponse } from '@angular/common/http';
 import { Injectable, InjectionToken, inject } from '@angular/core';
 import { Observable, Subscription, finalize } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 
-/** The Web Locks API, or `null` where the browser lacks it; then refreshes are single-flight per tab only. */
+/**
+ * The Web Locks API, or `null` where the browser lacks it (insecure contexts, old browsers) or cannot grant it (an
+ * opaque origin, such as a sandboxed iframe, which has no sibling tabs); then refreshes are single-flight per tab only.
+ */
 export const LOCK_MANAGER = new InjectionToken<LockManager | null>('LOCK_MANAGER', {
   providedIn: 'root',
-  factory: () => (typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null),
+  factory: () => (typeof navigator !== 'undefined' && navigator.locks && globalThis.origin !== 'null' ? navigator.locks : null),
 });
 
 /** Runs work under a Web Lock shared by every tab of this origin, waiting for it only so long. */
@@ -16,9 +20,10 @@ export class TabLock {
   private readonly waitMs = inject(AUTH_CONFIG).lockWaitMs;
 
   /**
-   * Subscribes to `work()` while holding lock `name`, and releases the lock when it settles.
-   * If the lock is not granted within `lockWaitMs` (only a frozen tab holds it that long), or the browser
-   * refuses it, the work runs without it.
+   * Subscribes to `work()` while holding lock `name`, and releases the lock when it settles. Where Web Locks exist
+   * the work never runs without the lock: if it is not granted within `lockWaitMs`, or the browser refuses it, the
+   * result fails with status 0, a transient error. Browsers release the locks of pages that go away and never freeze
+   * pages that hold one, so a holder that outlasts the wait is paused (a debugger), and its work may be under way.
    */
   run<T>(name: string, work: () => Observable<T>): Observable<T> {
     const locks = this.locks;
@@ -31,8 +36,6 @@ export class TabLock {
       let release: (() => void) | undefined;
       let inner: Subscription | undefined;
       let closed = false;
-      // finalize releases the lock however the work ends: value, error, or unsubscribe.
-      const runWork = () => (inner = work().pipe(finalize(() => release?.())).subscribe(subscriber));
 
       locks
         .request(name, { signal: waiting.signal }, () => {
@@ -42,13 +45,14 @@ export class TabLock {
           }
           return new Promise<void>((resolve) => {
             release = resolve;
-            runWork();
+            // finalize releases the lock however the work ends: value, error, or unsubscribe.
+            inner = work().pipe(finalize(resolve)).subscribe(subscriber);
           });
         })
-        .catch(() => {
-          // The wait timed out, or the browser refused the lock (e.g. SecurityError): go ahead within this tab.
-          if (!closed && !inner) {
-            runWork();
+        .catch((error: unknown) => {
+          if (!inner) {
+            const reason = waiting.signal.aborted ? 'Another tab holds the refresh lock' : `Refresh lock refused: ${String(error)}`;
+            subscriber.error(new HttpErrorResponse({ status: 0, statusText: reason }));
           }
         });
       return () => {
@@ -56,6 +60,7 @@ export class TabLock {
         clearTimeout(timer);
         waiting.abort();
         inner?.unsubscribe();
+        release?.();
       };
     });
   }

@@ -1,35 +1,22 @@
-import { DOCUMENT } from '@angular/common';
-import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
+import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { Observable, Subject } from 'rxjs';
 
-import { AUTH_CONFIG } from './auth-config';
+import { TokenPair, parseTokenPair, sameSession } from './token-pair';
+import { TOKEN_CHANNEL, TOKEN_STORAGE } from './token-storage';
 
-/** The signed-in user's tokens, as persisted. */
-export interface TokenPair {
-  readonly userId: string;
-  readonly userName: string;
-  readonly accessToken: string;
-  readonly refreshToken: string;
-  /** When the access token expires, in this device's clock (epoch ms); absent when unknown. */
-  readonly expiresAt?: number;
-}
-
-/** Where the token pair is persisted; `localStorage` unless a test or app provides another `Storage`. */
-export const TOKEN_STORAGE = new InjectionToken<Storage>('TOKEN_STORAGE', {
-  providedIn: 'root',
-  factory: () => localStorage,
-});
-
-/** Holds the token pair in a signal and mirrors it to {@link TOKEN_STORAGE}; bad stored data means signed out. */
+/**
+ * The token pair: a signal as this tab's synchronous view, backed by the {@link TOKEN_STORAGE} that all tabs share.
+ * Decisions that other tabs could race (rotate or adopt) re-read storage; bad stored data means signed out.
+ */
 @Injectable({ providedIn: 'root' })
 export class TokenStore {
   private readonly storage = inject(TOKEN_STORAGE);
-  private readonly key = inject(AUTH_CONFIG).storageKey;
-  private readonly window = inject(DOCUMENT).defaultView;
-  private readonly destroyRef = inject(DestroyRef);
-  private readonly pair = signal<TokenPair | null>(this.read());
-  private readonly elsewhere = new Subject<TokenPair | null>();
-  private persisted = true;
+  private readonly channel = inject(TOKEN_CHANNEL);
+  private readonly pair = signal<TokenPair | null>(null);
+  private readonly ended = new Subject<void>();
+  // Storage calls run one at a time, in call order, so a read never overtakes this tab's own earlier write.
+  private queue: Promise<unknown> = Promise.resolve();
+  private writes = 0;
 
   /** The current pair, or `null` when signed out. */
   readonly tokens = this.pair.asReadonly();
@@ -37,95 +24,106 @@ export class TokenStore {
   readonly accessToken = computed(() => this.pair()?.accessToken ?? null);
   /** The current refresh token, or `null` when signed out. */
   readonly refreshToken = computed(() => this.pair()?.refreshToken ?? null);
-
-  /** Pairs that another tab wrote (rotated, signed in) or removed (signed out), as this tab adopts them. */
-  readonly changedElsewhere$: Observable<TokenPair | null> = this.elsewhere.asObservable();
+  /** Fires when a re-read finds that this tab's session ended elsewhere: signed out, or replaced by another sign-in. */
+  readonly sessionEnded$: Observable<void> = this.ended.asObservable();
 
   constructor() {
-    // Tabs share localStorage; its `storage` event fires in every other tab of the origin.
-    const onStorage = (event: StorageEvent) => {
-      if (event.key === this.key || event.key === null) {
-        const before = this.pair();
-        const after = this.reload();
-        if (after !== before) {
-          this.elsewhere.next(after);
-        }
-      }
-    };
-    this.window?.addEventListener('storage', onStorage);
-    this.destroyRef.onDestroy(() => this.window?.removeEventListener('storage', onStorage));
+    const channel = this.channel;
+    if (channel) {
+      const onMessage = () => void this.reload();
+      channel.addEventListener('message', onMessage);
+      inject(DestroyRef).onDestroy(() => channel.close());
+    }
   }
 
-  /** Stores a new pair, in memory and in storage. */
-  set(pair: TokenPair): void {
-    this.write(JSON.stringify(pair));
+  /** Stores the pair of a new sign-in, replacing whatever is stored. */
+  set(pair: TokenPair): Promise<boolean> {
     this.pair.set(pair);
+    return this.write(() => pair);
   }
 
   /** Replaces only the access token; the demo's "Break access token" uses it. */
   setAccessToken(accessToken: string): void {
     const pair = this.pair();
     if (pair) {
-      this.set({ ...pair, accessToken });
+      this.pair.set({ ...pair, accessToken });
+      void this.replace(pair, this.pair());
     }
   }
 
-  /** Forgets the pair, in memory and in storage. */
-  clear(): void {
-    try {
-      this.storage.removeItem(this.key);
-    } catch {
-      // Storage may be unavailable (private mode, quota); memory is still cleared.
-    }
+  /** Forgets the pair, here and for every tab. */
+  clear(): Promise<boolean> {
     this.pair.set(null);
+    return this.write(() => null);
   }
 
-  /** Re-reads storage, which another tab may have changed, and returns what it holds now. */
-  reload(): TokenPair | null {
-    // After a refused write, storage being empty says nothing: the session lives in this tab's memory.
-    const pair = this.read() ?? (this.persisted ? null : this.pair());
-    if (!samePair(pair, this.pair())) {
-      this.pair.set(pair);
+  /**
+   * Stores `next` (a rotation, or `null` to sign out) only if storage still holds `expected`'s refresh token, in one
+   * atomic step; resolves with whether it did. Either way {@link tokens} then shows what storage holds.
+   */
+  replace(expected: TokenPair, next: TokenPair | null): Promise<boolean> {
+    return this.write((stored) => (parseTokenPair(stored)?.refreshToken === expected.refreshToken ? next : undefined));
+  }
+
+  /** Re-reads storage, which another tab may have changed, and resolves with what it holds now. */
+  reload(): Promise<TokenPair | null> {
+    const writes = this.writes;
+    return this.serial(async () => {
+      let stored: TokenPair | null;
+      try {
+        stored = this.storage ? parseTokenPair(await this.storage.read()) : this.pair();
+      } catch {
+        // Storage failed to read: this tab's own view is the best there is.
+        return this.pair();
+      }
+      // A write this tab issued after asking will set the pair itself; what was just read is older than that.
+      return this.writes === writes ? this.adopt(stored) : this.pair();
+    });
+  }
+
+  // Resolves with whether `change` was applied; a refused change means storage holds another tab's news.
+  private write(change: (stored: unknown) => unknown): Promise<boolean> {
+    this.writes++;
+    return this.serial(async () => {
+      let applied = false;
+      const tracked = (stored: unknown) => {
+        const next = change(stored);
+        applied = next !== undefined;
+        return next;
+      };
+      const inMemory = () => {
+        const next = tracked(this.pair());
+        return next === undefined ? this.pair() : next;
+      };
+      let stored: unknown;
+      try {
+        stored = this.storage ? await this.storage.update(tracked) : inMemory();
+      } catch {
+        // Storage refused the write (quota, private mode): the session lives on in this tab's memory.
+        stored = inMemory();
+      }
+      if (applied) {
+        this.channel?.postMessage('changed');
+      }
+      this.adopt(parseTokenPair(stored), !applied);
+      return applied;
+    });
+  }
+
+  private adopt(stored: TokenPair | null, elsewhere = true): TokenPair | null {
+    const before = this.pair();
+    if (stored?.accessToken !== before?.accessToken || stored?.refreshToken !== before?.refreshToken) {
+      this.pair.set(stored);
     }
-    return this.pair();
-  }
-
-  private read(): TokenPair | null {
-    try {
-      return parsePair(this.storage.getItem(this.key));
-    } catch {
-      return null;
+    if (elsewhere && before && !sameSession(before, stored)) {
+      this.ended.next();
     }
+    return stored;
   }
 
-  private write(value: string): void {
-    try {
-      this.storage.setItem(this.key, value);
-      this.persisted = true;
-    } catch {
-      this.persisted = false;
-      // Storage may be unavailable; the session then lives in memory for this tab only.
-    }
+  private serial<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(operation);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
-}
-
-function parsePair(raw: string | null): TokenPair | null {
-  if (!raw) {
-    return null;
-  }
-  const value: unknown = JSON.parse(raw);
-  if (typeof value !== 'object' || value === null) {
-    return null;
-  }
-  const { userId, userName, accessToken, refreshToken, expiresAt } = value as Record<string, unknown>;
-  const fields = [userId, userName, accessToken, refreshToken];
-  if (!fields.every((field) => typeof field === 'string' && field.length > 0)) {
-    return null;
-  }
-  const pair = { userId, userName, accessToken, refreshToken } as TokenPair;
-  return typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? { ...pair, expiresAt } : pair;
-}
-
-function samePair(a: TokenPair | null, b: TokenPair | null): boolean {
-  return a?.accessToken === b?.accessToken && a?.refreshToken === b?.refreshToken;
 }

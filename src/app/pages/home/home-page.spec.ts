@@ -8,6 +8,7 @@ import { authInterceptor } from '../../core/auth/auth-interceptor';
 import { TokenStore } from '../../core/auth/token-store';
 import { timelineInterceptor } from '../../timeline/timeline-interceptor';
 import { HomePage } from './home-page';
+import { flushStorage } from '../../core/auth/testing/flush-storage';
 import { provideAuthTesting } from '../../core/auth/testing/provide-auth-testing';
 
 const TOKENS = { userId: 'u1', userName: 'demo', authorizationToken: 'at-2', refreshToken: 'rt-2', tokenType: 'Bearer', expiresIn: 300 };
@@ -29,7 +30,7 @@ describe('HomePage', () => {
     });
     httpTesting = TestBed.inject(HttpTestingController);
     store = TestBed.inject(TokenStore);
-    store.set({ userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1' });
+    store.set({ sessionId: 's1', userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1' });
     fixture = TestBed.createComponent(HomePage);
     await fixture.whenStable();
   });
@@ -49,6 +50,7 @@ describe('HomePage', () => {
   describe('when it opens', () => {
     it('loads and shows the protected resource', async () => {
       httpTesting.expectOne('/api/resources').flush(BODY);
+      await flushStorage();
       await render();
 
       expect(text('[data-testid=resource]')).toBe(BODY);
@@ -59,13 +61,17 @@ describe('HomePage', () => {
   describe('when the access token is broken and 3 requests are sent', () => {
     it('lists 3 successes and tells the story 3 × 401 → 1 refresh → 3 × 200', async () => {
       httpTesting.expectOne('/api/resources').flush(BODY);
+      await flushStorage();
 
       buttonNamed('Break access token').click();
       buttonNamed('Send 3 requests').click();
       const first = resourceRequests();
       first.forEach((req: TestRequest) => req.flush({ error: 'invalid_token' }, { status: 401, statusText: 'Unauthorized' }));
+      await flushStorage();
       httpTesting.expectOne(DEFAULT_AUTH_CONFIG.refreshUrl).flush(TOKENS);
+      await flushStorage();
       resourceRequests().forEach((req) => req.flush(BODY));
+      await flushStorage();
       await render();
 
       expect(first.map((req) => req.request.headers.get('Authorization'))).toEqual(Array(3).fill('Bearer broken-access-token'));
@@ -84,6 +90,7 @@ describe('HomePage', () => {
   describe('when the request count changes', () => {
     it('names the button after it and sends that many requests with staggered latency', async () => {
       httpTesting.expectOne('/api/resources').flush(BODY);
+      await flushStorage();
       const input = el().querySelector<HTMLInputElement>('input[type=number]')!;
       const select = el().querySelector<HTMLSelectElement>('select')!;
 
@@ -95,12 +102,14 @@ describe('HomePage', () => {
       buttonNamed('Send 5 requests').click();
       const sent = resourceRequests();
       sent.forEach((req) => req.flush(BODY));
+      await flushStorage();
 
       expect(sent.map((req) => req.request.urlWithParams)).toEqual([0, 75, 150, 225, 300].map((d) => (d ? `/api/resources?delay=${d}` : '/api/resources')));
     });
 
     it('disables sending for a count outside 1 to 100', async () => {
       httpTesting.expectOne('/api/resources').flush(BODY);
+      await flushStorage();
       const input = el().querySelector<HTMLInputElement>('input[type=number]')!;
 
       input.value = '101';
@@ -114,10 +123,12 @@ describe('HomePage', () => {
   describe('when the user signs out', () => {
     it('clears the tokens and goes to the login page', async () => {
       httpTesting.expectOne('/api/resources').flush(BODY);
+      await flushStorage();
       const navigate = spyOn(TestBed.inject(Router), 'navigate').and.resolveTo(true);
 
       buttonNamed('Sign out').click();
       httpTesting.expectOne(DEFAULT_AUTH_CONFIG.signOutUrl).flush(null, { status: 204, statusText: 'No Content' });
+      await flushStorage();
 
       expect(store.tokens()).toBeNull();
       expect(navigate).toHaveBeenCalledOnceWith(['/login'], { queryParams: {} });

@@ -5,7 +5,10 @@ import { Router, provideRouter } from '@angular/router';
 
 import { DEFAULT_AUTH_CONFIG } from '../../core/auth/auth-config';
 import { authInterceptor } from '../../core/auth/auth-interceptor';
-import { TOKEN_STORAGE, TokenStore } from '../../core/auth/token-store';
+import { flushStorage } from '../../core/auth/testing/flush-storage';
+import { MemoryStorage } from '../../core/auth/testing/memory-storage';
+import { SiblingTab } from '../../core/auth/testing/sibling-tab';
+import { TokenStore } from '../../core/auth/token-store';
 import { LoginPage } from './login-page';
 import { provideAuthTesting } from '../../core/auth/testing/provide-auth-testing';
 
@@ -15,14 +18,19 @@ describe('LoginPage', () => {
   let fixture: ComponentFixture<LoginPage>;
   let httpTesting: HttpTestingController;
   let navigateByUrl: jasmine.Spy;
+  let storage: MemoryStorage;
+  let sibling: SiblingTab;
 
   beforeEach(async () => {
+    storage = new MemoryStorage();
+    sibling = new SiblingTab(storage);
     TestBed.configureTestingModule({
       providers: [
         provideRouter([]),
         provideHttpClient(withInterceptors([authInterceptor])),
         provideHttpClientTesting(),
-        ...provideAuthTesting(),
+        ...provideAuthTesting(storage),
+        sibling.provider(),
       ],
     });
     httpTesting = TestBed.inject(HttpTestingController);
@@ -64,10 +72,12 @@ describe('LoginPage', () => {
       await submit();
       const disabledWhilePending = button().disabled;
       httpTesting.expectOne(DEFAULT_AUTH_CONFIG.signInUrl).flush(TOKENS);
+      await flushStorage();
       await fixture.whenStable();
 
       expect(disabledWhilePending).toBeTrue();
       expect(TestBed.inject(TokenStore).accessToken()).toBe('at-1');
+      expect(storage.value).toEqual(jasmine.objectContaining({ accessToken: 'at-1', refreshToken: 'rt-1' }));
       expect(navigateByUrl).toHaveBeenCalledOnceWith('/?tab=2');
     });
 
@@ -85,10 +95,9 @@ describe('LoginPage', () => {
   describe('when another tab signs in', () => {
     it('follows to returnUrl without a second sign-in', async () => {
       fixture.componentRef.setInput('returnUrl', '/?tab=2');
-      const storage = TestBed.inject(TOKEN_STORAGE);
 
-      storage.setItem(DEFAULT_AUTH_CONFIG.storageKey, JSON.stringify({ userId: 'u1', userName: 'demo', accessToken: 'at-9', refreshToken: 'rt-9' }));
-      window.dispatchEvent(new StorageEvent('storage', { key: DEFAULT_AUTH_CONFIG.storageKey }));
+      sibling.write({ sessionId: 's1', userId: 'u1', userName: 'demo', accessToken: 'at-9', refreshToken: 'rt-9' });
+      await flushStorage();
       await fixture.whenStable();
 
       expect(navigateByUrl).toHaveBeenCalledOnceWith('/?tab=2');
@@ -101,6 +110,7 @@ describe('LoginPage', () => {
       { name: 'wrong credentials', status: 401, headers: {}, message: 'Wrong user name or password.' },
       { name: 'too many attempts', status: 429, headers: { 'Retry-After': '60' }, message: 'Too many attempts. Try again in 60 seconds.' },
       { name: 'an unreachable server', status: 504, headers: {}, message: 'The server is unreachable. Check that it is running and try again.' },
+      { name: 'an answer without tokens', status: 200, headers: {}, message: 'The server sent an answer this app cannot use. Please try again.' },
     ];
     for (const failure of cases) {
       it(`shows an alert for ${failure.name}, stays on the page and re-enables the button`, async () => {
@@ -114,6 +124,7 @@ describe('LoginPage', () => {
         expect(alert()).toBe(failure.message);
         expect(button().disabled).toBeFalse();
         expect(navigateByUrl).not.toHaveBeenCalled();
+        expect(TestBed.inject(TokenStore).tokens()).toBeNull();
       });
     }
 

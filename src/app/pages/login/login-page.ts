@@ -68,6 +68,8 @@ function describeSignInError(error: unknown): string {
       const seconds = Number(error.headers.get('Retry-After'));
       return seconds > 0 ? `Too many attempts. Try again in ${seconds} seconds.` : 'Too many attempts. Try again later.';
     }
+    case 200:
+      return 'The server sent an answer this app cannot use. Please try again.';
     case 400:
     case 413:
       return 'Please check the user name and password.';

@@ -1,39 +1,27 @@
-/** An in-memory `Storage` for specs; `failWrites` simulates a full or disabled storage. */
-export class MemoryStorage implements Storage {
-  private readonly items = new Map<string, string>();
-  /** When true, `setItem` throws like a full or disabled storage does. */
+import { TokenStorage } from '../token-storage';
+
+/** An in-memory {@link TokenStorage} for specs, shared by the "tabs" of a spec; `failWrites` simulates a full storage. */
+export class MemoryStorage implements TokenStorage {
+  /** What is stored; a spec sets it to play another tab that wrote to storage. */
+  value: unknown = null;
+  /** When true, writes fail like a full or disabled storage. */
   failWrites = false;
 
-  /** How many items are stored. */
-  get length(): number {
-    return this.items.size;
+  /** A copy of what is stored, as IndexedDB reads give one. */
+  read(): Promise<unknown> {
+    return Promise.resolve(structuredClone(this.value));
   }
 
-  /** Removes every item. */
-  clear(): void {
-    this.items.clear();
-  }
-
-  /** The item stored under `key`, or `null`. */
-  getItem(key: string): string | null {
-    return this.items.get(key) ?? null;
-  }
-
-  /** The key at `index`, in insertion order, or `null`. */
-  key(index: number): string | null {
-    return [...this.items.keys()][index] ?? null;
-  }
-
-  /** Removes the item under `key`. */
-  removeItem(key: string): void {
-    this.items.delete(key);
-  }
-
-  /** Stores `value` under `key`, or throws when `failWrites` is set. */
-  setItem(key: string, value: string): void {
-    if (this.failWrites) {
-      throw new DOMException('Quota exceeded', 'QuotaExceededError');
+  /** Applies `change` at once (an atomic step), or fails when `failWrites` is set and it would write. */
+  update(change: (stored: unknown) => unknown): Promise<unknown> {
+    const next = change(structuredClone(this.value));
+    if (next === undefined) {
+      return this.read();
     }
-    this.items.set(key, String(value));
+    if (this.failWrites) {
+      return Promise.reject(new DOMException('Quota exceeded', 'QuotaExceededError'));
+    }
+    this.value = structuredClone(next);
+    return this.read();
   }
 }

@@ -2,13 +2,14 @@ import { Provider } from '@angular/core';
 
 import { AUTH_EVENT_CHANNEL, TAB_ID } from '../auth-events';
 import { LOCK_MANAGER } from '../tab-lock';
-import { TOKEN_STORAGE } from '../token-store';
+import { TOKEN_CHANNEL, TOKEN_STORAGE } from '../token-storage';
 import { MemoryStorage } from './memory-storage';
 
-/** Isolates the auth layer in a spec: in-memory storage, no cross-tab channel, and a given lock manager (none by default). */
-export function provideAuthTesting(storage: Storage = new MemoryStorage(), locks: unknown = null): Provider[] {
+/** Isolates the auth layer in a spec: in-memory storage, no cross-tab channels, and a given lock manager (none by default). */
+export function provideAuthTesting(storage: MemoryStorage = new MemoryStorage(), locks: unknown = null): Provider[] {
   return [
     { provide: TOKEN_STORAGE, useValue: storage },
+    { provide: TOKEN_CHANNEL, useValue: null },
     { provide: LOCK_MANAGER, useValue: locks },
     { provide: AUTH_EVENT_CHANNEL, useValue: null },
     { provide: TAB_ID, useValue: 'test' },
