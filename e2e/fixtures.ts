@@ -4,6 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { PasswordHasher } from '../server/auth/password-hasher';
+import { seedUser } from '../server/auth/seed-user';
+import { UserStore } from '../server/auth/user-store';
+import { openDatabase } from '../server/database';
+
 /** One HTTP exchange the page made, as the browser saw it. */
 export interface Exchange {
   readonly method: string;
@@ -16,6 +21,8 @@ export interface Exchange {
 interface WorkerFixtures {
   /** Extra environment for the token server of this file's worker, e.g. a short token lifetime. */
   serverEnv: Record<string, string>;
+  /** Users besides the demo user, seeded into the server's database before it starts, as name → password. */
+  serverUsers: Record<string, string>;
   /** Base URL of a token server serving the production build, on a free port with a fresh DATA_DIR. */
   serverUrl: string;
 }
@@ -53,9 +60,11 @@ const ROOT = join(__dirname, '..');
 /** Playwright's `test`, with a real token server per worker and a network recorder per page. */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   serverEnv: [{}, { scope: 'worker', option: true }],
+  serverUsers: [{}, { scope: 'worker', option: true }],
   serverUrl: [
-    async ({ serverEnv }, use) => {
+    async ({ serverEnv, serverUsers }, use) => {
       const dataDir = mkdtempSync(join(tmpdir(), 'atr-e2e-'));
+      await seedUsers(dataDir, serverUsers);
       const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], {
         cwd: ROOT,
         // Only PATH from the outer environment: a HOST, JWT_SECRET or TTL in the shell must not change the test server.
@@ -119,14 +128,54 @@ async function waitForHealth(url: string): Promise<void> {
   throw new Error(`Token server at ${url} never answered /healthz`);
 }
 
-/** Signs in through the login page with the demo credentials and waits for the home page's resource. */
-export async function signIn(page: Page): Promise<void> {
-  await page.goto('/login');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo');
+async function seedUsers(dataDir: string, users: Record<string, string>): Promise<void> {
+  const db = openDatabase(dataDir);
+  try {
+    for (const [userName, password] of Object.entries(users)) {
+      await seedUser(new UserStore(db), new PasswordHasher(), { userName, password }, Date.now());
+    }
+  } finally {
+    db.close();
+  }
 }
 
-/** The token pair the page has stored, or `null` when signed out. */
+/** Signs in through the login page (as the demo user unless told) and waits for the home page's resource. */
+export async function signIn(page: Page, userName = 'demo', password = 'demo-password'): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('User name').fill(userName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('resource')).toHaveText(`protected resources, username: ${userName}`);
+}
+
+/** The token pair the page's origin has stored (in IndexedDB, as the app keeps it), or `null` when signed out. */
 export function storedTokens(page: Page): Promise<{ accessToken: string; refreshToken: string } | null> {
-  return page.evaluate(() => JSON.parse(localStorage.getItem('angular-token-refresh.tokens') ?? 'null'));
+  return onTokenStore(page, false) as Promise<{ accessToken: string; refreshToken: string } | null>;
+}
+
+/** Stores `value` where the app keeps its token pair, as a corrupted or tampered entry would be. */
+export async function writeStoredTokens(page: Page, value: unknown): Promise<void> {
+  await onTokenStore(page, true, value);
+}
+
+function onTokenStore(page: Page, write: boolean, value?: unknown): Promise<unknown> {
+  return page.evaluate(
+    (args) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('angular-token-refresh.tokens', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('tokens');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const store = db.transaction('tokens', args.write ? 'readwrite' : 'readonly').objectStore('tokens');
+          const request = args.write ? store.put(args.value, 'current') : store.get('current');
+          request.onsuccess = () => {
+            db.close();
+            resolve(request.result ?? null);
+          };
+          request.onerror = () => reject(request.error);
+        };
+      }),
+    { write, value },
+  );
 }

@@ -1,0 +1,91 @@
+import { BrowserContext, Page } from '@playwright/test';
+
+import { expect, signIn, test } from './fixtures';
+
+const RESOURCE = 'protected resources, username: demo';
+const TABS = 5;
+const BROWSE_MS = Number(process.env['E2E_BROWSE_MS'] ?? 32_000);
+
+// 4-second access tokens and strict single use: every tab refreshes many times, and any reuse revokes the session.
+test.use({ serverEnv: { ACCESS_TOKEN_TTL_SECONDS: '4', REFRESH_REUSE_WINDOW_SECONDS: '0' } });
+
+/** What the server answered to every refresh any tab of the context sent. */
+function recordRefreshes(context: BrowserContext): number[] {
+  const statuses: number[] = [];
+  context.on('response', (response) => {
+    if (new URL(response.url()).pathname === '/authorization/refresh') {
+      statuses.push(response.status());
+    }
+  });
+  return statuses;
+}
+
+/** How one tab's requests ended, and whether the tab was sent to the login page. */
+interface Tally {
+  served: number;
+  failed: string[];
+  signedOut: boolean;
+}
+
+/** Sends batches of 1–5 requests at random moments until `until`, and counts how each request ended. */
+async function browse(page: Page, until: number): Promise<Tally> {
+  const tally: Tally = { served: 0, failed: [], signedOut: false };
+  const items = page.getByRole('list', { name: 'Responses' }).getByRole('listitem');
+  const texts = () => items.allInnerTexts();
+  let n = 0;
+  while (Date.now() < until) {
+    await page.waitForTimeout(Math.random() * 300);
+    // Never the previous batch's size, so its finished list cannot pass for this batch's.
+    n = 1 + ((n + Math.floor(Math.random() * 4)) % 5);
+    try {
+      await page.getByLabel('Requests').fill(String(n), { timeout: 10_000 });
+      await page.getByRole('button', { name: /^Send \d+ requests?$/ }).click({ timeout: 10_000 });
+      await expect.poll(async () => (await texts()).filter((text) => !text.includes('pending…')).length, { timeout: 30_000 }).toBe(n);
+    } catch (error) {
+      if (page.url().includes('/login')) {
+        tally.signedOut = true;
+        return tally;
+      }
+      throw error;
+    }
+    for (const text of await texts()) {
+      if (text.includes(RESOURCE)) {
+        tally.served++;
+      } else {
+        tally.failed.push(text);
+      }
+    }
+  }
+  return tally;
+}
+
+test.describe('five tabs with 4-second access tokens and strict single use', () => {
+  test.setTimeout(BROWSE_MS + 60_000);
+
+  test('sending requests at random for 30 s never presents a spent refresh token', async ({ page, context }) => {
+    const refreshes = recordRefreshes(context);
+    await signIn(page);
+    const tabs = [page];
+    for (let i = 1; i < TABS; i++) {
+      const tab = await context.newPage();
+      await tab.goto('/');
+      await expect(tab.getByTestId('resource')).toHaveText(RESOURCE);
+      tabs.push(tab);
+    }
+
+    const until = Date.now() + BROWSE_MS;
+    const tallies = await Promise.all(tabs.map((tab) => browse(tab, until)));
+
+    const served = tallies.reduce((sum, tally) => sum + tally.served, 0);
+    const made = refreshes.filter((status) => status === 200).length;
+    const rejected = refreshes.filter((status) => status !== 200);
+    const signedOut = tallies.filter((tally) => tally.signedOut).length;
+    console.log(`five tabs: ${made} refreshes made, ${rejected.length} rejected, ${served} requests served, ${signedOut} tabs on /login`);
+    expect(rejected).toEqual([]);
+    expect(signedOut).toBe(0);
+    expect(tallies.flatMap((tally) => tally.failed)).toEqual([]);
+    // 4-second tokens over 30 s: the tabs refreshed again and again, and served a steady stream of requests.
+    expect(made).toBeGreaterThanOrEqual(BROWSE_MS / 4_000);
+    expect(served).toBeGreaterThan(TABS * 10);
+  });
+});
