@@ -13,6 +13,7 @@ export type AuthEventKind =
   | { readonly type: 'refresh-started'; readonly trigger: RefreshTrigger }
   | { readonly type: 'refresh-succeeded' }
   | { readonly type: 'refresh-failed'; readonly terminal: boolean; readonly status: number }
+  | { readonly type: 'lock-wait-timed-out' }
   | { readonly type: 'adopted-from-tab' }
   | { readonly type: 'request-queued'; readonly url: string }
   | { readonly type: 'late-401-replayed'; readonly url: string }

@@ -156,7 +156,7 @@ export class AuthService {
         error: () => {
           if (!locked) {
             // The lock was never granted (a paused holder): nothing was sent, and the session is kept.
-            this.events.emit({ type: 'refresh-failed', terminal: false, status: 0 });
+            this.events.emit({ type: 'lock-wait-timed-out' });
           }
           settle();
         },

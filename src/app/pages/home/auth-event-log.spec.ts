@@ -12,6 +12,8 @@ describe('AuthEventLog', () => {
         { type: 'refresh-started', trigger: 'proactive', tab: 'aaaa', at: 0 },
         { type: 'adopted-from-tab', tab: 'bbbb', at: 0 },
         { type: 'refresh-failed', terminal: false, status: 503, tab: 'aaaa', at: 0 },
+        { type: 'refresh-failed', terminal: false, status: 200, tab: 'aaaa', at: 0 },
+        { type: 'lock-wait-timed-out', tab: 'aaaa', at: 0 },
         { type: 'signed-out', reason: 'refresh-rejected', tab: 'bbbb', at: 0 },
       ];
 
@@ -25,6 +27,8 @@ describe('AuthEventLog', () => {
         ['this tab', 'refresh started ahead of expiry'],
         ['tab bbbb', 'adopted the tokens another tab rotated; no refresh call'],
         ['this tab', 'refresh failed (503): session kept, will retry'],
+        ['this tab', 'refresh failed (answer without tokens): session kept, will retry'],
+        ['this tab', 'another tab held the refresh lock too long: no refresh sent, session kept'],
         ['tab bbbb', 'signed out (refresh-rejected)'],
       ]);
     });

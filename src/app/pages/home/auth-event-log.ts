@@ -44,6 +44,10 @@ export class AuthEventLog {
   );
 }
 
+function describeStatus(status: number): string {
+  return status === 0 ? 'network' : status === 200 ? 'answer without tokens' : String(status);
+}
+
 function describeEvent(event: AuthEvent): string {
   switch (event.type) {
     case 'signed-in':
@@ -55,7 +59,9 @@ function describeEvent(event: AuthEvent): string {
     case 'refresh-failed':
       return event.terminal
         ? `refresh rejected (${event.status}): session ends`
-        : `refresh failed (${event.status || 'network'}): session kept, will retry`;
+        : `refresh failed (${describeStatus(event.status)}): session kept, will retry`;
+    case 'lock-wait-timed-out':
+      return 'another tab held the refresh lock too long: no refresh sent, session kept';
     case 'adopted-from-tab':
       return 'adopted the tokens another tab rotated; no refresh call';
     case 'request-queued':
