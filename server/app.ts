@@ -14,6 +14,7 @@ import { TokenService } from './auth/token-service';
 import { UserStore } from './auth/user-store';
 import type { Config } from './config';
 import type { Db } from './database';
+import { bodyTooLarge, limitBody, MAX_BODY_BYTES } from './body-limit';
 import { HttpError } from './http-error';
 
 /** Everything the app needs from outside; tests pass a temp database and a fake clock. */
@@ -47,7 +48,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(cors({ origin: config.corsOrigins, exposedHeaders: ['WWW-Authenticate'] }));
-  app.use(express.json({ limit: '10kb' }));
+  app.use(limitBody(MAX_BODY_BYTES));
+  app.use(express.json({ limit: MAX_BODY_BYTES }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -102,7 +104,7 @@ function handleError(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    res.status(httpError.status).set(httpError.headers).json({ error: httpError.code, error_description: httpError.description });
+    httpError.send(res);
   };
 }
 
@@ -111,7 +113,7 @@ function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
   if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
-  if (type === 'entity.too.large') return new HttpError(413, 'invalid_request', 'The request body is larger than 10 kB');
+  if (type === 'entity.too.large') return bodyTooLarge();
   if (type === 'entity.parse.failed') return new HttpError(400, 'invalid_request', 'The request body is not valid JSON');
   return new HttpError(status, 'invalid_request', 'The request could not be read');
 }

@@ -22,6 +22,8 @@ export interface Config {
   refreshRateLimit: number;
   /** Reverse proxies in front of the server whose X-Forwarded-For is believed; 0 believes none. */
   trustProxyHops: number;
+  /** How long one request may take to arrive, headers and body; a slower one is answered 408 and closed. */
+  requestTimeoutSeconds: number;
   logLevel: string;
   /** The built Angular app; served with an SPA fallback when it holds an `index.html`. */
   staticDir: string;
@@ -60,6 +62,7 @@ export function loadConfig(env: Env): Config {
     loginWindowSeconds: integer(env, 'LOGIN_WINDOW_SECONDS', 900, 1, 2_147_483),
     refreshRateLimit: integer(env, 'REFRESH_RATE_LIMIT', 300, 0),
     trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
+    requestTimeoutSeconds: integer(env, 'REQUEST_TIMEOUT_SECONDS', 15, 1, 3600),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     staticDir: resolve(text(env, 'STATIC_DIR', join(__dirname, '..', 'dist', 'angular-token-refresh', 'browser'))),
   };

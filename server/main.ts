@@ -8,6 +8,7 @@ import { SessionStore } from './auth/session-store';
 import { UserStore } from './auth/user-store';
 import { loadConfig } from './config';
 import { openDatabase } from './database';
+import { createHttpServer } from './http-server';
 
 /** Reads the environment, seeds the demo user, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -19,9 +20,8 @@ async function main(): Promise<void> {
   await seedUser(new UserStore(db), new PasswordHasher(), { userName: config.demoUser, password: config.demoPassword }, now());
   new SessionStore(db).deleteExpired(now());
 
-  // Express 5 also hands listen errors to this callback; the 'error' handler below reports them.
-  const server = createApp({ config, db, now, logger }).listen(config.port, config.host, (error?: Error) => {
-    if (error) return;
+  const server = createHttpServer(createApp({ config, db, now, logger }), config);
+  server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     console.log(`Token server listening on http://${host}:${port}`);
