@@ -124,6 +124,18 @@ describe('auth routes', () => {
       expect(replay.status).toBe(400);
       expect(sessionRow(parent).revoke_reason).toBe('reuse');
     });
+
+    it('still treats a spent token as reuse after the clock stepped back a day', async () => {
+      const { refreshToken: parent } = await testApp.signIn();
+      const { body: current } = await refresh(parent).expect(200);
+      testApp.advance(-86_400);
+
+      const replay = await refresh(parent);
+
+      expect(replay.status).toBe(400);
+      expect(sessionRow(parent).revoke_reason).toBe('reuse');
+      expect((await refresh(current.refreshToken)).status).toBe(400);
+    });
   });
 
   describe('when refreshing with a 10 s reuse window', () => {
@@ -165,6 +177,17 @@ describe('auth routes', () => {
 
       expect(replay.status).toBe(400);
       expect((await refresh(current.refreshToken)).status).toBe(400);
+    });
+
+    it('treats the predecessor as reuse when the clock stepped back since the rotation', async () => {
+      const { refreshToken: parent } = await testApp.signIn();
+      await refresh(parent).expect(200);
+      testApp.advance(-86_400);
+
+      const replay = await refresh(parent);
+
+      expect(replay.status).toBe(400);
+      expect(sessionRow(parent).revoke_reason).toBe('reuse');
     });
 
     it('treats the grandparent as reuse even inside the window (P-18)', async () => {

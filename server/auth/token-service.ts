@@ -97,8 +97,9 @@ export class TokenService {
       if (parsed.counter === session.counter) {
         return this.deps.sessions.advance(session.id, session.counter, now) ? { session, counter: session.counter + 1 } : undefined;
       }
-      const isForgivenPredecessor =
-        parsed.counter === session.counter - 1 && session.rotatedAt !== null && now - session.rotatedAt < windowMs;
+      // A clock that stepped back since the rotation makes the age negative: unknown, so never forgiven.
+      const age = session.rotatedAt === null ? -1 : now - session.rotatedAt;
+      const isForgivenPredecessor = parsed.counter === session.counter - 1 && windowMs > 0 && age >= 0 && age < windowMs;
       if (isForgivenPredecessor) return { session, counter: session.counter };
       if (parsed.counter < session.counter) this.deps.sessions.revoke(session.id, now, 'reuse');
       return undefined;
