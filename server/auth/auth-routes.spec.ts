@@ -351,6 +351,29 @@ describe('auth routes', () => {
       expect(response.status).toBe(200);
     });
 
+    it('counts IPv4, IPv4-mapped and IPv6 loopback as one client', async () => {
+      testApp.close();
+      testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '1' } });
+      for (const address of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) expect((await failSignIn('demo', address)).status).toBe(401);
+
+      const blocked = await failSignIn('demo', '127.0.0.1');
+
+      expect(blocked.status).toBe(429);
+    });
+
+    it('answers a non-IP X-Forwarded-For behind a proxy normally, and prints nothing', async () => {
+      testApp.close();
+      testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '1' } });
+      const printed = [spyOn(console, 'error'), spyOn(console, 'warn'), spyOn(process.stderr, 'write').and.callThrough()];
+
+      const signIn = await failSignIn('demo', 'not-an-ip');
+      const refreshed = await request(testApp.app).post('/authorization/refresh').set('X-Forwarded-For', 'not-an-ip').send({ refreshToken: 'x' });
+
+      expect(signIn.status).toBe(401);
+      expect(refreshed.status).toBe(400);
+      for (const spy of printed) expect(spy).not.toHaveBeenCalled();
+    });
+
     it('does not count successful sign-ins', async () => {
       await failSignIn('demo');
       await failSignIn('demo');
@@ -359,6 +382,16 @@ describe('auth routes', () => {
       const third = await failSignIn('demo');
 
       expect(third.status).toBe(401);
+    });
+  });
+
+  describe('when many sign-ins with the right password arrive at once', () => {
+    it('lets all 15 through with LOGIN_MAX_FAILURES=10: only refused passwords count', async () => {
+      testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '10' } });
+
+      const responses = await Promise.all(Array.from({ length: 15 }, () => request(testApp.app).post('/authorization/token').send(DEMO)));
+
+      expect(responses.map((response) => response.status)).toEqual(Array(15).fill(200));
     });
   });
 

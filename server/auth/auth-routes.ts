@@ -1,8 +1,9 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 
 import type { Config } from '../config';
 import { HttpError } from '../http-error';
+import { clientKey } from './client-key';
 import { MAX_PASSWORD_BYTES } from './password-hasher';
 import type { TokenService } from './token-service';
 
@@ -48,20 +49,28 @@ export function createAuthRouter(deps: { config: Config; tokens: TokenService })
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
-/** Counts failed sign-ins per IP and user name; X-Forwarded-For is never trusted, so rotating it changes nothing. */
+/**
+ * Refuses sign-ins for an IP and user name once LOGIN_MAX_FAILURES passwords were refused within the window.
+ * Only a refused password counts, and only when it has been refused: express-rate-limit counts every request on
+ * arrival, so correct sign-ins arriving together were refused as if they had failed. X-Forwarded-For is believed
+ * only as far as TRUST_PROXY says, so rotating it changes nothing.
+ */
 function signInLimiter(config: Config): RequestHandler {
-  return rateLimit({
-    windowMs: config.loginWindowSeconds * 1000,
-    limit: config.loginMaxFailures,
-    skipSuccessfulRequests: true,
-    // Only a refused password is a failed attempt; a request still in flight or refused as malformed is not.
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    keyGenerator: (req, res) => `${ipKeyGenerator(req.ip ?? '')}|${(res.locals['credentials'] as { userName: string }).userName}`,
-    handler: (_req, _res, next) => next(new HttpError(429, 'too_many_requests', 'Too many failed sign-in attempts; try again later')),
-    validate: { xForwardedForHeader: false },
-  });
+  const windowMs = config.loginWindowSeconds * 1000;
+  const failures = new MemoryStore();
+  failures.init({ windowMs } as Options);
+  return async (req, res, next) => {
+    const key = `${clientKey(req)}|${(res.locals['credentials'] as { userName: string }).userName}`;
+    const seen = await failures.get(key);
+    if (seen && seen.totalHits >= config.loginMaxFailures) {
+      const seconds = Math.max(1, Math.ceil(((seen.resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
+      throw new HttpError(429, 'too_many_requests', 'Too many failed sign-in attempts; try again later', { 'Retry-After': String(seconds) });
+    }
+    res.once('finish', () => {
+      if (res.statusCode === 401) void failures.increment(key);
+    });
+    next();
+  };
 }
 
 /** Limits refreshes per IP (REFRESH_RATE_LIMIT per minute, generous for many tabs); none when it is 0. */
@@ -73,8 +82,10 @@ function refreshLimiter(config: Config): RequestHandler[] {
       limit: config.refreshRateLimit,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
+      keyGenerator: clientKey,
       handler: (_req, _res, next) => next(new HttpError(429, 'too_many_requests', 'Too many refreshes; try again later')),
-      validate: { xForwardedForHeader: false },
+      // clientKey copes with whatever X-Forwarded-For holds; the library's checks would print stack traces for it.
+      validate: false,
     }),
   ];
 }
