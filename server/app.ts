@@ -33,7 +33,7 @@ export function createApp(deps: AppDeps): Express {
     config,
     users: new UserStore(db),
     sessions: new SessionStore(db),
-    passwords: new PasswordHasher(),
+    passwords: new PasswordHasher({ concurrency: config.hashConcurrency, queueLength: config.hashQueue }),
     now,
   });
 

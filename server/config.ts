@@ -22,6 +22,10 @@ export interface Config {
   refreshRateLimit: number;
   /** Reverse proxies in front of the server whose X-Forwarded-For is believed; 0 believes none. */
   trustProxyHops: number;
+  /** Password checks run at once; keep it below libuv's thread pool (4), which static files share. */
+  hashConcurrency: number;
+  /** Password checks that may wait for a slot; more are answered 503 with Retry-After. */
+  hashQueue: number;
   /** How long one request may take to arrive, headers and body; a slower one is answered 408 and closed. */
   requestTimeoutSeconds: number;
   logLevel: string;
@@ -63,6 +67,8 @@ export function loadConfig(env: Env): Config {
     refreshRateLimit: integer(env, 'REFRESH_RATE_LIMIT', 300, 0),
     trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
     requestTimeoutSeconds: integer(env, 'REQUEST_TIMEOUT_SECONDS', 15, 1, 3600),
+    hashConcurrency: integer(env, 'HASH_CONCURRENCY', 2, 1, 64),
+    hashQueue: integer(env, 'HASH_QUEUE', 32, 0, 10_000),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     staticDir: resolve(text(env, 'STATIC_DIR', join(__dirname, '..', 'dist', 'angular-token-refresh', 'browser'))),
   };

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,4 +106,11 @@ export function validClaims(testApp: TestApp): Record<string, unknown> {
     iss: testApp.config.jwtIssuer,
     aud: testApp.config.jwtAudience,
   };
+}
+
+/** A hash in the format this server wrote before Argon2id: `scrypt$N$r$p$salt$key`. */
+export function legacyScryptHash(password: string): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 16384, r: 8, p: 1 });
+  return ['scrypt', 16384, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
 }

@@ -1,6 +1,7 @@
 import request from 'supertest';
 
-import { createTestApp, DEMO, OTHER, type TestApp } from '../test-app';
+import { createTestApp, DEMO, legacyScryptHash, OTHER, type TestApp } from '../test-app';
+import { PasswordHasher } from './password-hasher';
 
 describe('auth routes', () => {
   let testApp: TestApp;
@@ -166,6 +167,19 @@ describe('auth routes', () => {
       expect(replay.body.refreshToken).toBe(current.refreshToken);
       expect(replay.body.authorizationToken).not.toBe(current.authorizationToken);
       expect((await refresh(current.refreshToken)).status).toBe(200);
+    });
+
+    it('gives two access tokens issued in the same second for one session distinct jti claims (RFC 9068)', async () => {
+      const { refreshToken: parent } = await testApp.signIn();
+      const { body: current } = await refresh(parent).expect(200);
+
+      const { body: again } = await refresh(parent).expect(200);
+
+      const claims = [current, again].map((body) => JSON.parse(Buffer.from(body.authorizationToken.split('.')[1], 'base64url').toString()));
+      expect(claims[0].iat).toBe(claims[1].iat);
+      expect(typeof claims[0].jti).toBe('string');
+      expect(claims[0].jti).not.toBe(claims[1].jti);
+      expect(again.authorizationToken).not.toBe(current.authorizationToken);
     });
 
     it('treats the predecessor as reuse once the window has passed (P-19b)', async () => {
@@ -382,6 +396,53 @@ describe('auth routes', () => {
       const third = await failSignIn('demo');
 
       expect(third.status).toBe(401);
+    });
+  });
+
+  describe('when the user is deleted while their sign-in is being checked', () => {
+    it('answers 401 invalid_credentials, not 500', async () => {
+      testApp = await createTestApp();
+      const verify = PasswordHasher.prototype.verify;
+      spyOn(PasswordHasher.prototype, 'verify').and.callFake(function (this: PasswordHasher, ...args) {
+        testApp.db.prepare('DELETE FROM users WHERE name = ?').run(DEMO.userName);
+        return verify.apply(this, args);
+      });
+
+      const response = await request(testApp.app).post('/authorization/token').send(DEMO);
+
+      expect(response.status).toBe(401);
+      expect(response.body.error).toBe('invalid_credentials');
+    });
+  });
+
+  describe('when a user still has a legacy scrypt hash', () => {
+    it('signs them in and upgrades the stored hash to Argon2id', async () => {
+      testApp = await createTestApp({ users: [] });
+      testApp.db.prepare("INSERT INTO users (id, name, password_hash, created_at) VALUES ('u-legacy', 'legacy', ?, 0)").run(legacyScryptHash('old-password'));
+
+      const first = await request(testApp.app).post('/authorization/token').send({ userName: 'legacy', password: 'old-password' });
+      const stored = testApp.db.prepare("SELECT password_hash AS hash FROM users WHERE id = 'u-legacy'").get() as { hash: string };
+      const again = await request(testApp.app).post('/authorization/token').send({ userName: 'legacy', password: 'old-password' });
+
+      expect(first.status).toBe(200);
+      expect(stored.hash).toMatch(/^\$argon2id\$/);
+      expect(again.status).toBe(200);
+    });
+  });
+
+  describe('when more sign-ins arrive than the hashing slots and queue hold', () => {
+    it('answers the excess 503 with Retry-After at once, and serves the rest', async () => {
+      testApp = await createTestApp({ env: { HASH_CONCURRENCY: '1', HASH_QUEUE: '0' } });
+
+      const responses = await Promise.all(Array.from({ length: 8 }, () => request(testApp.app).post('/authorization/token').send(DEMO)));
+
+      const statuses = responses.map((response) => response.status);
+      expect(statuses).toContain(200);
+      expect(statuses).toContain(503);
+      expect(statuses.filter((status) => status !== 200 && status !== 503)).toEqual([]);
+      const refused = responses.find((response) => response.status === 503)!;
+      expect(refused.body.error).toBe('temporarily_unavailable');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     });
   });
 

@@ -26,7 +26,10 @@ export function createAuthRouter(deps: { config: Config; tokens: TokenService })
   // Malformed sign-ins are refused before the limiter: they cost no hashing, so they must not cost a key in it.
   router.post('/token', readCredentials, signInLimiter(config), async (_req, res) => {
     const { userName, password } = res.locals['credentials'] as { userName: string; password: string };
-    res.set(NO_STORE).json(await tokens.signIn(userName, password));
+    // A client that went away while its sign-in waited for a hashing slot is not hashed for.
+    const gone = new AbortController();
+    res.once('close', () => res.writableEnded || gone.abort());
+    res.set(NO_STORE).json(await tokens.signIn(userName, password, gone.signal));
   });
 
   router.post('/refresh', ...refreshLimiter(config), (req, res) => {

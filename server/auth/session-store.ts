@@ -25,11 +25,16 @@ export class SessionStore {
     return this.db.transaction(work).immediate();
   }
 
-  /** Opens a session at counter 0. */
-  create(session: { id: string; userId: string; createdAt: number; expiresAt: number }): void {
-    this.db
-      .prepare('INSERT INTO sessions (id, user_id, counter, created_at, expires_at) VALUES (?, ?, 0, ?, ?)')
-      .run(session.id, session.userId, session.createdAt, session.expiresAt);
+  /** Opens a session at counter 0 for a user who still exists; returns whether it did. */
+  create(session: { id: string; userId: string; createdAt: number; expiresAt: number }): boolean {
+    return (
+      this.db
+        .prepare(
+          `INSERT INTO sessions (id, user_id, counter, created_at, expires_at)
+           SELECT ?, id, 0, ?, ? FROM users WHERE id = ?`,
+        )
+        .run(session.id, session.createdAt, session.expiresAt, session.userId).changes === 1
+    );
   }
 
   /** Returns the session and its user's name, or undefined if either is gone. */

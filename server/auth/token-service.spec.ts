@@ -48,18 +48,19 @@ describe('TokenService', () => {
 
       await expectAsync(unknown.signIn('nobody', 'some-password')).toBeRejected();
 
-      expect(verify).toHaveBeenCalledOnceWith('some-password', undefined);
+      expect(verify).toHaveBeenCalledOnceWith('some-password', undefined, undefined);
     });
   });
 
   describe('when signing in', () => {
-    it('issues an at+jwt access token with sub, name, sid, iat from the clock, exp, iss and aud', async () => {
+    it('issues an at+jwt access token with a jti, sub, name, sid, iat from the clock, exp, iss and aud', async () => {
       const response = await tokens.signIn(DEMO.userName, DEMO.password);
 
       const decoded = jwt.decode(response.authorizationToken, { complete: true })!;
       const iat = Math.floor(testApp.now() / 1000);
       expect(decoded.header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
       expect(decoded.payload).toEqual({
+        jti: jasmine.stringMatching(/^[0-9a-f-]{36}$/),
         sub: response.userId,
         name: 'demo',
         sid: response.refreshToken.split('.')[0],

@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, randomBytes, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 import type { Config } from '../config';
@@ -67,19 +67,20 @@ export class TokenService {
   }
 
   /** Opens a new session for valid credentials; otherwise throws 401 `invalid_credentials`, the same for unknown users. */
-  async signIn(userName: string, password: string): Promise<TokenResponse> {
-    const user = this.deps.users.findByName(userName);
-    const valid = await this.deps.passwords.verify(password, user?.passwordHash);
-    if (!user || !valid) throw new HttpError(401, 'invalid_credentials', 'The user name or password is incorrect');
+  async signIn(userName: string, password: string, signal?: AbortSignal): Promise<TokenResponse> {
+    const { users, passwords, sessions } = this.deps;
+    const user = users.findByName(userName);
+    const valid = await passwords.verify(password, user?.passwordHash, signal);
+    if (!user || !valid) throw invalidCredentials();
+    if (passwords.needsRehash(user.passwordHash)) {
+      users.replacePasswordHash(user.id, user.passwordHash, await passwords.hash(password, signal));
+    }
 
     const now = this.deps.now();
     const sessionId = randomBytes(16).toString('base64url');
-    this.deps.sessions.create({
-      id: sessionId,
-      userId: user.id,
-      createdAt: now,
-      expiresAt: now + this.deps.config.sessionTtlSeconds * 1000,
-    });
+    // The user may have been deleted while the password was checked; then there is no one to open a session for.
+    const created = sessions.create({ id: sessionId, userId: user.id, createdAt: now, expiresAt: now + this.deps.config.sessionTtlSeconds * 1000 });
+    if (!created) throw invalidCredentials();
     return this.respond(user.id, user.name, sessionId, 0, now + this.deps.config.sessionTtlSeconds * 1000);
   }
 
@@ -148,6 +149,8 @@ export class TokenService {
     // No access token outlives its session's absolute lifetime.
     const exp = Math.min(iat + config.accessTokenTtlSeconds, Math.floor(sessionExpiresAt / 1000));
     const claims = {
+      // RFC 9068 §2.2: unique per token, so a token can be told from its successor and deny-listed on its own.
+      jti: randomUUID(),
       sub: userId,
       name: userName,
       sid: sessionId,
@@ -185,6 +188,10 @@ export class TokenService {
 
 function deriveKey(secret: string, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
+}
+
+function invalidCredentials(): HttpError {
+  return new HttpError(401, 'invalid_credentials', 'The user name or password is incorrect');
 }
 
 function invalidGrant(): HttpError {

@@ -18,6 +18,11 @@ export class UserStore {
       .get(name);
   }
 
+  /** Replaces the user's password hash, unless it changed since `current` was read. */
+  replacePasswordHash(id: string, current: string, next: string): void {
+    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?').run(next, id, current);
+  }
+
   /** Inserts a user unless one with this name exists; returns whether it inserted. */
   insertIfMissing(user: User, createdAt: number): boolean {
     const result = this.db
