@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { loadConfig, SECRET_FILE } from './config';
+import { raceStart } from './test-app';
 
 describe('loadConfig', () => {
   let dataDir: string;
@@ -46,6 +47,26 @@ describe('loadConfig', () => {
       expect(readFileSync(file, 'utf8')).toBe(config.jwtSecret);
       expect(Buffer.from(config.jwtSecret, 'base64url').length).toBe(32);
       expect(statSync(file).mode & 0o777).toBe(0o600);
+    });
+  });
+
+  describe('when several servers start at once on a fresh DATA_DIR', () => {
+    it('gives them all the same generated secret, in every one of 8 trials', async () => {
+      const trials = await Promise.all(Array.from({ length: 8 }, () => raceStart('config', 3)));
+
+      for (const results of trials) {
+        expect(results.map((result) => result.code)).toEqual([0, 0, 0]);
+        expect(new Set(results.map((result) => result.output)).size).toBe(1);
+      }
+    }, 60_000);
+  });
+
+  describe('when the secret file is empty or truncated (a crash while an older server wrote it)', () => {
+    it('says which file is broken and to delete it, not to unset JWT_SECRET', () => {
+      writeFileSync(join(dataDir, SECRET_FILE), '');
+
+      expect(() => loadConfig({ DATA_DIR: dataDir })).toThrowError(new RegExp(`${SECRET_FILE}.*delete it`));
+      expect(() => loadConfig({ DATA_DIR: dataDir })).not.toThrowError(/Unset JWT_SECRET/);
     });
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /** The server's settings, read once from the environment by `loadConfig`. */
 export interface Config {
@@ -109,16 +109,45 @@ function readSecret(env: Env, dataDir: string): string {
   const fromEnv = raw(env, 'JWT_SECRET');
   if (fromEnv !== undefined) return checkSecret(fromEnv, 'JWT_SECRET');
   const file = join(dataDir, SECRET_FILE);
-  if (!existsSync(file)) {
-    // 'wx' fails if another process created the file first; then we read theirs.
-    try {
-      writeFileSync(file, randomBytes(MIN_SECRET_BYTES).toString('base64url'), { flag: 'wx', mode: 0o600 });
-      chmodSync(file, 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+  if (!existsSync(file)) createSecretFile(file);
+  const secret = readFileSync(file, 'utf8').trim();
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
+    throw new Error(
+      `Invalid generated secret in ${file}: it is ${Buffer.byteLength(secret, 'utf8')} bytes, fewer than the ${MIN_SECRET_BYTES} it was written with. ` +
+        'Something cut it short; delete it to have a new one generated (that signs every user out), or set JWT_SECRET.',
+    );
   }
-  return checkSecret(readFileSync(file, 'utf8').trim(), `JWT_SECRET (from ${file})`);
+  return secret;
+}
+
+// The secret is written whole and fsync'd under a temporary name, then linked into place. link() fails if the file
+// exists, so of servers starting together the first wins and the others read its file, never a partly written one.
+function createSecretFile(file: string): void {
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(fd, randomBytes(MIN_SECRET_BYTES).toString('base64url'));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, file);
+    syncDirectory(dirname(file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+function syncDirectory(directory: string): void {
+  const fd = openSync(directory, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function checkSecret(secret: string, source: string): string {

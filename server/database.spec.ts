@@ -1,8 +1,18 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { openDatabase } from './database';
+
+// Opens the new database and takes a write lock, as another server starting at the same moment does; says when,
+// and holds it for half a second.
+const HOLD_MIGRATION_LOCK = `
+  const db = new (require('better-sqlite3'))(process.argv[1]);
+  db.exec('BEGIN IMMEDIATE');
+  console.log('locked');
+  setTimeout(() => { db.exec('COMMIT'); db.close(); }, 500);
+`;
 
 describe('openDatabase', () => {
   let dataDir: string;
@@ -24,6 +34,19 @@ describe('openDatabase', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('user_version', { simple: true })).toBe(1);
       db.close();
+    });
+  });
+
+  describe('when another server is setting up the new database as this one opens it', () => {
+    it('waits for it instead of failing with "database is locked"', async () => {
+      // The other server: it has just created auth.db and holds a write lock on it for a moment.
+      const other = spawn(process.execPath, ['-e', HOLD_MIGRATION_LOCK, join(dataDir, 'auth.db')], { cwd: join(__dirname, '..') });
+      await new Promise((resolve) => other.stdout.once('data', resolve));
+
+      const open = () => openDatabase(dataDir).close();
+
+      expect(open).not.toThrow();
+      other.kill();
     });
   });
 

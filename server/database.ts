@@ -29,17 +29,34 @@ const MIGRATIONS = [
 /** Opens `dataDir/auth.db` in WAL mode and brings its schema up to date. */
 export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(dataDir, 'auth.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  const db = new Database(join(dataDir, 'auth.db'), { timeout: BUSY_TIMEOUT_MS });
   try {
+    // Switching a new file to WAL upgrades a read lock to an exclusive one; while another server starting at the same
+    // moment holds a write lock, SQLite refuses at once (waiting could deadlock) rather than waiting out the timeout.
+    retryWhileBusy(() => db.pragma('journal_mode = WAL'));
+    db.pragma('foreign_keys = ON');
     migrate(db);
   } catch (error) {
     db.close();
     throw error;
   }
   return db;
+}
+
+/** How long a statement waits for another connection's lock before failing with "database is locked". */
+const BUSY_TIMEOUT_MS = 5_000;
+
+function retryWhileBusy(step: () => unknown): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const deadline = Date.now() + BUSY_TIMEOUT_MS; ; ) {
+    try {
+      step();
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
 }
 
 function migrate(db: Db): void {

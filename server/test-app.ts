@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { execFile } from 'node:child_process';
 import { createHmac, hkdfSync, randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,3 +115,26 @@ export function legacyScryptHash(password: string): string {
   const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 16384, r: 8, p: 1 });
   return ['scrypt', 16384, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
+
+/** Starts `count` processes that run one start-up step (`config` or `database`) on one fresh DATA_DIR at the same moment. */
+export async function raceStart(step: 'config' | 'database', count: number): Promise<{ code: number; output: string }[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'token-race-'));
+  // Far enough ahead for every child to have loaded, so they all start the step within the same millisecond or so.
+  const goAt = String(Date.now() + 2_500);
+  try {
+    return await Promise.all(
+      Array.from(
+        { length: count },
+        () =>
+          new Promise<{ code: number; output: string }>((resolve) => {
+            const child = execFile(process.execPath, ['--import', 'tsx', join(__dirname, 'start-race.ts'), step, dataDir, goAt], (error, stdout) =>
+              resolve({ code: error ? (child.exitCode ?? 1) : 0, output: stdout.trim() }),
+            );
+          }),
+      ),
+    );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
