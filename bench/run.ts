@@ -1,4 +1,4 @@
-// `npm run bench`: builds the app, the harness and a fresh `ng new` app, runs the five parts of issue 6 in one go,
+// `npm run bench`: builds the app, the harness and a fresh `ng new` app, runs its six parts in one go,
 // prints one Markdown table per part under a machine header, and writes bench/results.json.
 import { chromium } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { ngBuild } from './ng-build';
 import { formatPart, type PartResult } from './part-result';
 import { benchRefreshStorm } from './refresh-storm';
 import { benchServerThroughput } from './server-throughput';
+import { benchSignInFlood } from './sign-in-flood';
 import { startTokenServer } from './start-token-server';
 
 const ROOT = join(__dirname, '..');
@@ -43,24 +44,26 @@ async function main(): Promise<void> {
     // The harness is served by the real token server, so it is same-origin with the API like the app is.
     const server = await startTokenServer({ STATIC_DIR: join(harnessDir, 'browser'), REFRESH_RATE_LIMIT: '0', ACCESS_TOKEN_TTL_SECONDS: '3600' });
     try {
-      step('1/5 interceptor overhead');
+      step('1/6 interceptor overhead');
       report('interceptorOverhead', await benchInterceptorOverhead(browser, server.url));
-      step('2/5 refresh storm');
+      step('2/6 refresh storm');
       report('refreshStorm', await benchRefreshStorm(browser, server.url));
     } finally {
       await server.stop();
     }
-    step(`3/5 server throughput (${LOAD_SECONDS} s per endpoint)`);
+    step(`3/6 server throughput (${LOAD_SECONDS} s per endpoint)`);
     report('serverThroughput', await benchServerThroughput(LOAD_SECONDS));
-    step('4/5 bundle');
+    step('4/6 bundle');
     report('bundle', benchBundleSize(join(appDir, 'browser'), freshAppDir));
-    step('5/5 leak check');
+    step('5/6 leak check');
     const leakServer = await startTokenServer({ STATIC_DIR: join(harnessDir, 'browser') });
     try {
       report('leakCheck', await benchHeapLeak(browser, leakServer.url));
     } finally {
       await leakServer.stop();
     }
+    step('6/6 password hashing under a sign-in flood');
+    report('signInFlood', await benchSignInFlood(LOAD_SECONDS));
 
     const seconds = Math.round((Date.now() - started) / 1000);
     const file = join(__dirname, 'results.json');
