@@ -14,7 +14,7 @@ import { TokenService } from './auth/token-service';
 import { UserStore } from './auth/user-store';
 import type { Config } from './config';
 import type { Db } from './database';
-import { bodyTooLarge, limitBody, MAX_BODY_BYTES } from './body-limit';
+import { bodyTooLarge, limitBody, MAX_BODY_BYTES, requireUtf8 } from './request-body';
 import { HttpError } from './http-error';
 
 /** Everything the app needs from outside; tests pass a temp database and a fake clock. */
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(cors({ origin: config.corsOrigins, exposedHeaders: ['WWW-Authenticate'] }));
-  app.use(limitBody(MAX_BODY_BYTES));
+  app.use(limitBody(MAX_BODY_BYTES), requireUtf8);
   app.use(express.json({ limit: MAX_BODY_BYTES }));
 
   app.get('/healthz', (_req, res) => {

@@ -72,6 +72,22 @@ const rows: Row[] = [
   },
   { id: 'P-3', input: 'an unsupported Content-Encoding', send: postRaw(signIn, JSON.stringify(DEMO), { ...json, 'Content-Encoding': 'compress' }), status: 415, error: 'invalid_request' },
   { id: 'P-3', input: 'an unsupported charset', send: postRaw(signIn, JSON.stringify(DEMO), { 'Content-Type': 'application/json; charset=latin1' }), status: 415, error: 'invalid_request' },
+  { id: 'P-3', input: 'a UTF-7 charset, which body-parser decodes', send: postRaw(signIn, JSON.stringify(DEMO), { 'Content-Type': 'application/json; charset=utf-7' }), status: 415, error: 'invalid_request' },
+  { id: 'P-3', input: 'a UTF-16 charset', send: postRaw(signIn, Buffer.from(JSON.stringify(DEMO), 'utf16le'), { 'Content-Type': 'application/json; charset=utf-16le' }), status: 415, error: 'invalid_request' },
+  {
+    id: 'P-2',
+    input: 'a declared 1 TB body',
+    send: (t) => request(t.app).post(signIn).set({ ...json, 'Content-Length': '1000000000000' }).serialize((raw) => raw).send('{}'),
+    status: 413,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-10',
+    input: 'a non-IP X-Forwarded-For',
+    send: (t) => request(t.app).post(signIn).set({ ...json, 'X-Forwarded-For': 'not-an-ip' }).send(JSON.stringify({ ...DEMO, password: 'wrong' })),
+    status: 401,
+    error: 'invalid_credentials',
+  },
   { id: 'P-4', input: 'a top-level string', send: postRaw(signIn, '"str"', json), status: 400, error: 'invalid_request' },
   { id: 'P-4', input: 'a top-level number', send: postRaw(signIn, '123', json), status: 400, error: 'invalid_request' },
   { id: 'P-4', input: 'a top-level null', send: postRaw(signIn, 'null', json), status: 400, error: 'invalid_request' },
@@ -251,7 +267,8 @@ describe('token server', () => {
     let testApp: TestApp;
 
     beforeEach(async () => {
-      testApp = await createTestApp();
+      // Behind one proxy, as deployed, so forwarded addresses are believed and hostile ones reach the throttling.
+      testApp = await createTestApp({ env: { TRUST_PROXY: '1' } });
     });
 
     afterEach(() => {

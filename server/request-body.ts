@@ -43,3 +43,16 @@ export function limitBody(maxBytes: number): RequestHandler {
     if (!req.complete) req.on('data', count);
   };
 }
+
+/**
+ * Refuses a body in any charset but UTF-8 with 415. RFC 8259 makes UTF-8 JSON's only encoding, while body-parser
+ * decodes any `utf-*` it is told of, UTF-7 included, whose alternative spellings of characters slip past filters.
+ */
+export const requireUtf8: RequestHandler = (req, _res, next) => {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new HttpError(415, 'invalid_request', 'The body must be JSON in UTF-8');
+  }
+  next();
+};
+
