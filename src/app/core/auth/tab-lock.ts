@@ -33,7 +33,6 @@ export class TabLock {
     return new Observable<T>((subscriber) => {
       const waiting = new AbortController();
       const timer = setTimeout(() => waiting.abort(), this.waitMs);
-      let release: (() => void) | undefined;
       let inner: Subscription | undefined;
       let closed = false;
 
@@ -44,7 +43,6 @@ export class TabLock {
             return undefined;
           }
           return new Promise<void>((resolve) => {
-            release = resolve;
             // finalize releases the lock however the work ends: value, error, or unsubscribe.
             inner = work().pipe(finalize(resolve)).subscribe(subscriber);
           });
@@ -60,7 +58,6 @@ export class TabLock {
         clearTimeout(timer);
         waiting.abort();
         inner?.unsubscribe();
-        release?.();
       };
     });
   }
