@@ -110,6 +110,7 @@ test.describe('two tabs of one browser', () => {
     // The first tab's session ended: it follows the new one, and what it shows belongs to alice throughout.
     await expect(page.getByRole('heading', { name: 'Signed in as alice' })).toBeVisible();
     await expect(page.getByTestId('resource')).toHaveText('protected resources, username: alice');
+    await expect(page.getByRole('list', { name: 'Auth events' })).toContainText('signed out (other-tab)');
     const sent = (await network.exchanges()).filter((e) => e.path.startsWith('/api/resources'));
     const withAlice = sent.filter((e) => e.authorization === `Bearer ${aliceToken}`);
     // Only the home page's own load after the switch carries alice's token; demo's five requests are never retried.

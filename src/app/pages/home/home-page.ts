@@ -2,10 +2,10 @@ import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 
-import { AuthEvent, AuthEvents } from '../../core/auth/auth-events';
 import { AuthService } from '../../core/auth/auth-service';
 import { TokenStore } from '../../core/auth/token-store';
 import { HttpTimeline, REQUEST_LABEL } from '../../timeline/http-timeline';
+import { AuthEventHistory } from './auth-event-history';
 import { AuthEventLog } from './auth-event-log';
 import { RequestTimeline } from './request-timeline';
 
@@ -22,7 +22,6 @@ export interface BatchResponse {
 const RESOURCE_URL = '/api/resources';
 const MAX_REQUESTS = 100;
 const STAGGER_MS = 300;
-const MAX_EVENTS = 200;
 
 /** The demo: load the protected resource, break the token, fire N requests and watch one refresh serve them all. */
 @Component({
@@ -45,13 +44,10 @@ export class HomePage {
   protected readonly count = signal(3);
   protected readonly latency = signal<Latency>('none');
   protected readonly responses = signal<readonly BatchResponse[]>([]);
-  protected readonly events = signal<readonly AuthEvent[]>([]);
+  protected readonly events = inject(AuthEventHistory).events;
   protected readonly countValid = computed(() => Number.isInteger(this.count()) && this.count() >= 1 && this.count() <= MAX_REQUESTS);
 
   constructor() {
-    inject(AuthEvents)
-      .events$.pipe(takeUntilDestroyed())
-      .subscribe((event) => this.events.update((events) => [...events, event].slice(-MAX_EVENTS)));
     this.timeline.reset();
     this.get(RESOURCE_URL, 'prefetch').subscribe({
       next: (body) => this.resource.set(body),
