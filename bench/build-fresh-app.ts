@@ -1,5 +1,5 @@
 import { NodeWorkflow } from '@angular-devkit/schematics/tools';
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 
@@ -13,7 +13,7 @@ const ROOT = join(__dirname, '..');
  * and returns its browser output directory.
  */
 export async function buildFreshApp(workDir: string): Promise<string> {
-  const cliVersion = require(join(ROOT, 'node_modules/@angular/cli/package.json')).version as string;
+  const cliVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@angular/cli/package.json'), 'utf8')) as { version: string }).version;
   const workflow = new NodeWorkflow(workDir, { force: true, dryRun: false, resolvePaths: [ROOT], schemaValidation: true, packageManager: 'npm' });
   await lastValueFrom(
     workflow.execute({
