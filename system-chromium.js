@@ -29,7 +29,8 @@ function systemChromium() {
   if (!found) {
     throw new Error(
       'No Chrome or Chromium found. Install one (Debian/Ubuntu: `sudo apt-get install chromium`) ' +
-        'or set CHROME_BIN to its path. Looked in: ' + candidates.join(', '),
+        'or set CHROME_BIN to its path. Looked in: ' +
+        candidates.join(', '),
     );
   }
   return found;

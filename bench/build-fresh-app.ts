@@ -13,8 +13,15 @@ const ROOT = join(__dirname, '..');
  * and returns its browser output directory.
  */
 export async function buildFreshApp(workDir: string): Promise<string> {
-  const cliVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@angular/cli/package.json'), 'utf8')) as { version: string }).version;
-  const workflow = new NodeWorkflow(workDir, { force: true, dryRun: false, resolvePaths: [ROOT], schemaValidation: true, packageManager: 'npm' });
+  const cliVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@angular/cli/package.json'), 'utf8')) as { version: string })
+    .version;
+  const workflow = new NodeWorkflow(workDir, {
+    force: true,
+    dryRun: false,
+    resolvePaths: [ROOT],
+    schemaValidation: true,
+    packageManager: 'npm',
+  });
   await lastValueFrom(
     workflow.execute({
       collection: '@schematics/angular',

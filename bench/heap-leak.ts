@@ -31,7 +31,11 @@ export async function benchHeapLeak(browser: Browser, harnessUrl: string): Promi
   return {
     title: '5. Leak check (refresh cycles against an in-memory backend, heap after forced GC)',
     headers: ['After cycles', 'Refreshes', 'JS heap used kB'],
-    rows: readings.map((reading) => [reading.cycles.toLocaleString('en-US'), reading.refreshes.toLocaleString('en-US'), kb(reading.heapBytes)]),
+    rows: readings.map((reading) => [
+      reading.cycles.toLocaleString('en-US'),
+      reading.refreshes.toLocaleString('en-US'),
+      kb(reading.heapBytes),
+    ]),
     notes: [
       `${first.cycles} → ${last.cycles.toLocaleString('en-US')} cycles: ${total >= 0 ? '+' : ''}${kb(total)} kB (${growth(first, last).toFixed(1)} B/cycle); ` +
         `${previous.cycles.toLocaleString('en-US')} → ${last.cycles.toLocaleString('en-US')}: ${steady.toFixed(1)} B/cycle.`,

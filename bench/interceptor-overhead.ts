@@ -17,7 +17,11 @@ export async function benchInterceptorOverhead(browser: Browser, harnessUrl: str
   ];
   const data = [];
   for (const mode of modes) {
-    const runs = await page.evaluate((options) => window.bench.measureOverhead(options), { rounds: ROUNDS, perRun: PER_RUN, inFlight: mode.inFlight });
+    const runs = await page.evaluate((options) => window.bench.measureOverhead(options), {
+      rounds: ROUNDS,
+      perRun: PER_RUN,
+      inFlight: mode.inFlight,
+    });
     const withAuth = median(runs.withAuth);
     const headerOnly = median(runs.headerOnly);
     const without = median(runs.without);
@@ -37,7 +41,16 @@ export async function benchInterceptorOverhead(browser: Browser, harnessUrl: str
 
   return {
     title: '1. Interceptor overhead (HttpClient → in-memory HttpBackend, headless Chromium)',
-    headers: ['Mode', 'Requests per variant', 'Without µs/req', 'Header-only µs/req', 'With authInterceptor µs/req', 'Ratio', `Target ≤ ${TARGET}×`, 'vs header-only'],
+    headers: [
+      'Mode',
+      'Requests per variant',
+      'Without µs/req',
+      'Header-only µs/req',
+      'With authInterceptor µs/req',
+      'Ratio',
+      `Target ≤ ${TARGET}×`,
+      'vs header-only',
+    ],
     rows: data.map((row) => [
       row.mode,
       row.requestsPerVariant.toLocaleString('en-US'),

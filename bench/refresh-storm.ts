@@ -19,7 +19,11 @@ const staggered = (n: number) => Array.from({ length: n }, (_, i) => Math.round(
 const VARIANTS = [
   { name: 'delay=50, one URL', sizes: [10, 100], urls: (n: number) => fixed(n).map((delay) => `/api/resources?delay=${delay}`) },
   { name: TARGET_VARIANT, sizes: [10, 100, 1000], urls: (n: number) => fixed(n).map((delay, i) => `/api/resources?delay=${delay}&i=${i}`) },
-  { name: 'staggered 0–300', sizes: [10, 100, 1000], urls: (n: number) => staggered(n).map((delay, i) => `/api/resources?delay=${delay}&i=${i}`) },
+  {
+    name: 'staggered 0–300',
+    sizes: [10, 100, 1000],
+    urls: (n: number) => staggered(n).map((delay, i) => `/api/resources?delay=${delay}&i=${i}`),
+  },
 ];
 
 /** What the browser put on the wire during one burst. */
@@ -70,7 +74,17 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string): P
       }
       const validMs = median(valid.map((run) => run.wallMs));
       const brokenMs = median(broken.map((run) => run.wallMs));
-      data.push({ variant: variant.name, n, rounds, validMs, brokenMs, ratio: brokenMs / validMs, floorMs: queueFloor(urls.map(delayOf)), valid, broken });
+      data.push({
+        variant: variant.name,
+        n,
+        rounds,
+        validMs,
+        brokenMs,
+        ratio: brokenMs / validMs,
+        floorMs: queueFloor(urls.map(delayOf)),
+        valid,
+        broken,
+      });
     }
   }
   await page.context().close();
@@ -80,7 +94,18 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string): P
   const oneUrl = data.find((row) => row.variant === VARIANTS[0].name && row.n === TARGET_N)!;
   return {
     title: '2. Refresh storm (production build of the auth layer in Chromium → real token server on 127.0.0.1)',
-    headers: ['Latency', 'N', 'Valid token ms', 'Broken token ms', 'Ratio', 'Refresh calls', 'Served', '401s', 'Refresh call ms', '6-conn floor ms'],
+    headers: [
+      'Latency',
+      'N',
+      'Valid token ms',
+      'Broken token ms',
+      'Ratio',
+      'Refresh calls',
+      'Served',
+      '401s',
+      'Refresh call ms',
+      '6-conn floor ms',
+    ],
     rows: data.map((row) => [
       row.variant,
       String(row.n),

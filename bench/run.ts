@@ -24,7 +24,11 @@ const LOAD_SECONDS = Number(process.env['BENCH_LOAD_SECONDS'] ?? 10);
 async function main(): Promise<void> {
   const started = Date.now();
   const work = mkdtempSync(join(tmpdir(), 'atr-bench-'));
-  const browser = await chromium.launch({ executablePath: systemChromium(), args: [...CHROMIUM_FLAGS, '--js-flags=--expose-gc'], headless: true });
+  const browser = await chromium.launch({
+    executablePath: systemChromium(),
+    args: [...CHROMIUM_FLAGS, '--js-flags=--expose-gc'],
+    headless: true,
+  });
   try {
     const machine = describeMachine(browser.version());
     console.log(formatMachine(machine));
@@ -33,7 +37,16 @@ async function main(): Promise<void> {
     const appDir = join(work, 'app');
     const harnessDir = join(work, 'harness');
     await ngBuild(ROOT, ['--output-path', appDir]);
-    await ngBuild(ROOT, ['--browser', 'bench/harness/main.ts', '--ts-config', 'bench/tsconfig.harness.json', '--index', 'bench/harness/index.html', '--output-path', harnessDir]);
+    await ngBuild(ROOT, [
+      '--browser',
+      'bench/harness/main.ts',
+      '--ts-config',
+      'bench/tsconfig.harness.json',
+      '--index',
+      'bench/harness/index.html',
+      '--output-path',
+      harnessDir,
+    ]);
     const freshAppDir = await buildFreshApp(work);
 
     const parts: Record<string, PartResult> = {};
@@ -42,7 +55,11 @@ async function main(): Promise<void> {
       console.log(`\n${formatPart(part)}`);
     };
     // The harness is served by the real token server, so it is same-origin with the API like the app is.
-    const server = await startTokenServer({ STATIC_DIR: join(harnessDir, 'browser'), REFRESH_RATE_LIMIT: '0', ACCESS_TOKEN_TTL_SECONDS: '3600' });
+    const server = await startTokenServer({
+      STATIC_DIR: join(harnessDir, 'browser'),
+      REFRESH_RATE_LIMIT: '0',
+      ACCESS_TOKEN_TTL_SECONDS: '3600',
+    });
     try {
       step('1/6 interceptor overhead');
       report('interceptorOverhead', await benchInterceptorOverhead(browser, server.url));

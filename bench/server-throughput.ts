@@ -20,7 +20,10 @@ export async function benchServerThroughput(seconds: number): Promise<PartResult
     while (sessions.length < SESSIONS) sessions.push(...(await Promise.all(Array.from({ length: 10 }, () => signIn(server.url)))));
     const load = (options: Options) => autocannon({ connections: CONNECTIONS, duration: seconds, ...options });
     const health: Options = { url: `${server.url}/healthz` };
-    const resources: Options = { url: `${server.url}/api/resources`, headers: { authorization: `Bearer ${sessions[0].authorizationToken}` } };
+    const resources: Options = {
+      url: `${server.url}/api/resources`,
+      headers: { authorization: `Bearer ${sessions[0].authorizationToken}` },
+    };
 
     // The ratio compares two runs, so they interleave A B B A in halves after a warm-up: drift and JIT warm-up hit both alike.
     await load({ ...health, duration: 1 });
@@ -34,7 +37,11 @@ export async function benchServerThroughput(seconds: number): Promise<PartResult
       { name: 'GET /api/resources (valid token)', result: combine(halves.resources) },
       {
         name: `POST /authorization/refresh (${SESSIONS} sessions, each rotating its own chain)`,
-        result: await load({ url: `${server.url}/authorization/refresh`, connections: SESSIONS, setupClient: rotateOwnChain(sessions.map((session) => session.refreshToken)) }),
+        result: await load({
+          url: `${server.url}/authorization/refresh`,
+          connections: SESSIONS,
+          setupClient: rotateOwnChain(sessions.map((session) => session.refreshToken)),
+        }),
       },
       {
         name: 'POST /authorization/token (sign-in)',
@@ -109,7 +116,11 @@ function combine([a, b]: Result[]): Result {
   return {
     ...a,
     duration: a.duration + b.duration,
-    requests: { ...a.requests, total: a.requests.total + b.requests.total, average: (a.requests.total + b.requests.total) / (a.duration + b.duration) },
+    requests: {
+      ...a.requests,
+      total: a.requests.total + b.requests.total,
+      average: (a.requests.total + b.requests.total) / (a.duration + b.duration),
+    },
     latency: { ...a.latency, p50: mean((r) => r.latency.p50), p99: mean((r) => r.latency.p99), mean: mean((r) => r.latency.mean) },
     non2xx: a.non2xx + b.non2xx,
     errors: a.errors + b.errors,

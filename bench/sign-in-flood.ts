@@ -17,7 +17,8 @@ const CREDENTIALS = JSON.stringify({ userName: 'demo', password: 'demo-password'
 export async function benchSignInFlood(seconds: number): Promise<PartResult> {
   const server = await startTokenServer({ REFRESH_RATE_LIMIT: '0', LOGIN_MAX_FAILURES: '1000000' });
   try {
-    const load = (url: string, duration: number, extra: Partial<autocannon.Options> = {}) => autocannon({ connections: CONNECTIONS, duration, ...extra, url });
+    const load = (url: string, duration: number, extra: Partial<autocannon.Options> = {}) =>
+      autocannon({ connections: CONNECTIONS, duration, ...extra, url });
     const signIns: Result[] = [];
     const quiet: Result[] = [];
     const flooded: { health: Result; legitimateMs: number; statuses: Record<number, number> }[] = [];
@@ -42,7 +43,12 @@ export async function benchSignInFlood(seconds: number): Promise<PartResult> {
         ['GET /healthz p99, quiet', `${figures.healthP99QuietMs} ms`],
         [`GET /healthz p99, while ${FLOOD} sign-ins are queued`, `${figures.healthP99FloodedMs} ms`],
         ['A legitimate sign-in started 50 ms into the flood', `${figures.legitimateSignInMs.toFixed(0)} ms`],
-        ['How the flood was answered (last run)', Object.entries(figures.floodStatuses).map(([status, count]) => `${count} × ${status}`).join(', ')],
+        [
+          'How the flood was answered (last run)',
+          Object.entries(figures.floodStatuses)
+            .map(([status, count]) => `${count} × ${status}`)
+            .join(', '),
+        ],
       ],
       notes: [
         `The flood: ${FLOOD} sign-ins at once, each with its own unknown user name, so each costs one full password check.`,

@@ -37,7 +37,10 @@ export async function startTokenServer(env: Record<string, string> = {}): Promis
       });
       void exited.then(() => reject(new Error(`Token server exited before listening: ${output}`)));
     });
-    const healthy = await fetch(`${url}/healthz`).then((response) => response.ok, () => false);
+    const healthy = await fetch(`${url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (!healthy) {
       throw new Error(`Token server at ${url} does not answer /healthz`);
     }

@@ -77,7 +77,10 @@ test.describe('two tabs of one browser', () => {
     await expect(other.getByTestId('resource')).toHaveText(RESOURCE);
   });
 
-  test('a tab paused mid-refresh while the other tab switches user sends none of its requests with the new user\'s token', async ({ page, context }) => {
+  test("a tab paused mid-refresh while the other tab switches user sends none of its requests with the new user's token", async ({
+    page,
+    context,
+  }) => {
     const network = new NetworkLog(page);
     let releaseRefresh: () => void = () => undefined;
     const refreshHeld = new Promise<void>((held) => {
@@ -116,12 +119,15 @@ test.describe('two tabs of one browser', () => {
     // Only the home page's own load after the switch carries alice's token; demo's five requests are never retried.
     expect(withAlice.length).toBe(1);
     expect(sent.filter((e) => e.authorization === 'Bearer broken-access-token').length).toBe(5);
-    expect(sent.filter((e) => e.authorization !== `Bearer ${aliceToken}` && e.status === 200).map((e) => e.authorization)).toEqual([`Bearer ${demoToken}`]);
+    expect(sent.filter((e) => e.authorization !== `Bearer ${aliceToken}` && e.status === 200).map((e) => e.authorization)).toEqual([
+      `Bearer ${demoToken}`,
+    ]);
     // Alice's session survived the first tab's stale refresh.
     await other.getByRole('button', { name: 'Send 3 requests' }).click();
-    await expect(other.getByRole('list', { name: 'Responses' }).getByRole('listitem').filter({ hasText: 'username: alice' })).toHaveCount(3);
+    await expect(other.getByRole('list', { name: 'Responses' }).getByRole('listitem').filter({ hasText: 'username: alice' })).toHaveCount(
+      3,
+    );
     await expect(other).toHaveURL(/\/$/);
     await page.screenshot({ path: join(__dirname, 'artifacts/paused-tab-after-user-switch.png'), fullPage: true });
   });
 });
-

@@ -119,7 +119,10 @@ function listeningUrl(server: ChildProcess): Promise<string> {
 
 async function waitForHealth(url: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const healthy = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy) {
       return;
     }

@@ -10,7 +10,9 @@ test.describe('with 4-second access tokens', () => {
     await page.waitForTimeout(6_000);
     network.clear();
     await page.getByRole('button', { name: 'Send 3 requests' }).click();
-    await expect(page.getByRole('list', { name: 'Responses' }).getByRole('listitem').filter({ hasText: 'protected resources, username: demo' })).toHaveCount(3);
+    await expect(
+      page.getByRole('list', { name: 'Responses' }).getByRole('listitem').filter({ hasText: 'protected resources, username: demo' }),
+    ).toHaveCount(3);
 
     const exchanges = await network.exchanges();
     expect(exchanges.filter((e) => e.status === 401)).toEqual([]);

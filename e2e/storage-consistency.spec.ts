@@ -36,7 +36,9 @@ function takeTurns(page: Page, store: 'indexedDB' | 'localStorage'): Promise<num
             })
           : Promise.resolve(Number(localStorage.getItem('atr-consistency') ?? 0));
       const write = (n: number) =>
-        store === 'indexedDB' ? transact('readwrite', (s) => s.put(n, 'n')) : Promise.resolve(localStorage.setItem('atr-consistency', String(n)));
+        store === 'indexedDB'
+          ? transact('readwrite', (s) => s.put(n, 'n'))
+          : Promise.resolve(localStorage.setItem('atr-consistency', String(n)));
       let stale = 0;
       let wrote = 0;
       for (let cycle = 0; cycle < cycles; cycle++) {
@@ -71,7 +73,10 @@ function finalCount(page: Page, store: 'indexedDB' | 'localStorage'): Promise<nu
 }
 
 test.describe('storage shared by two tabs, each in its own renderer process', () => {
-  test('IndexedDB under a Web Lock: 300 read-increment-write turns lose none (localStorage, measured alongside, does)', async ({ page, context }) => {
+  test('IndexedDB under a Web Lock: 300 read-increment-write turns lose none (localStorage, measured alongside, does)', async ({
+    page,
+    context,
+  }) => {
     await page.goto('/login');
     const other = await context.newPage();
     await other.goto('/login');
@@ -81,7 +86,9 @@ test.describe('storage shared by two tabs, each in its own renderer process', ()
     const lsLost = 2 * CYCLES_PER_TAB - (await finalCount(page, 'localStorage'));
 
     // localStorage is what the app used to trust; how much it lags depends on the machine, so it is reported, not asserted.
-    console.log(`localStorage: ${lsLost} of ${2 * CYCLES_PER_TAB} increments lost, ${lsStale[0] + lsStale[1]} reads older than the tab's own write`);
+    console.log(
+      `localStorage: ${lsLost} of ${2 * CYCLES_PER_TAB} increments lost, ${lsStale[0] + lsStale[1]} reads older than the tab's own write`,
+    );
     expect(idbStale).toEqual([0, 0]);
     expect(await finalCount(page, 'indexedDB')).toBe(2 * CYCLES_PER_TAB);
   });

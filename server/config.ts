@@ -94,7 +94,10 @@ function integer(env: Env, name: string, fallback: number, min: number, max = Nu
 }
 
 function list(env: Env, name: string, fallback: string): string[] {
-  const items = text(env, name, fallback).split(',').map((item) => item.trim()).filter(Boolean);
+  const items = text(env, name, fallback)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new Error(`Invalid ${name}: expected a comma-separated list`);
   return items;
 }

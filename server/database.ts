@@ -48,7 +48,7 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 function retryWhileBusy(step: () => unknown): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (const deadline = Date.now() + BUSY_TIMEOUT_MS; ; ) {
+  for (const deadline = Date.now() + BUSY_TIMEOUT_MS; ;) {
     try {
       step();
       return;

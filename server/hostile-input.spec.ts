@@ -24,12 +24,19 @@ function postJson(path: string, body: unknown) {
 
 function postRaw(path: string, body: string | Buffer, headers: Record<string, string>) {
   // The identity serializer keeps superagent from JSON-encoding a Buffer body.
-  return (testApp: TestApp) => request(testApp.app).post(path).set(headers).serialize((raw) => raw).send(body);
+  return (testApp: TestApp) =>
+    request(testApp.app)
+      .post(path)
+      .set(headers)
+      .serialize((raw) => raw)
+      .send(body);
 }
 
 function getResources(authorization: (testApp: TestApp) => string | Promise<string>, query = '') {
   return async (testApp: TestApp) =>
-    request(testApp.app).get(`/api/resources${query}`).set('Authorization', await authorization(testApp));
+    request(testApp.app)
+      .get(`/api/resources${query}`)
+      .set('Authorization', await authorization(testApp));
 }
 
 function forged(edit: (claims: Record<string, unknown>) => Record<string, unknown>, header: Record<string, unknown> = {}) {
@@ -53,7 +60,13 @@ const padding = ' '.repeat(100 * 1024);
 const rows: Row[] = [
   // A. POST /authorization/token
   { id: 'P-1', input: 'malformed JSON', send: postRaw(signIn, '{"userName":', json), status: 400, error: 'invalid_request' },
-  { id: 'P-2', input: 'a 11 kB body', send: postJson(signIn, { userName: 'demo', password: 'x'.repeat(11 * 1024) }), status: 413, error: 'invalid_request' },
+  {
+    id: 'P-2',
+    input: 'a 11 kB body',
+    send: postJson(signIn, { userName: 'demo', password: 'x'.repeat(11 * 1024) }),
+    status: 413,
+    error: 'invalid_request',
+  },
   {
     id: 'P-2',
     input: 'a gzip body that inflates past 10 kB',
@@ -61,8 +74,23 @@ const rows: Row[] = [
     status: 413,
     error: 'invalid_request',
   },
-  { id: 'P-3', input: 'Content-Type text/plain', send: postRaw(signIn, JSON.stringify(DEMO), { 'Content-Type': 'text/plain' }), status: 400, error: 'invalid_request' },
-  { id: 'P-3', input: 'no Content-Type', send: (t) => request(t.app).post(signIn).send(Buffer.from(JSON.stringify(DEMO))), status: 400, error: 'invalid_request' },
+  {
+    id: 'P-3',
+    input: 'Content-Type text/plain',
+    send: postRaw(signIn, JSON.stringify(DEMO), { 'Content-Type': 'text/plain' }),
+    status: 400,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-3',
+    input: 'no Content-Type',
+    send: (t) =>
+      request(t.app)
+        .post(signIn)
+        .send(Buffer.from(JSON.stringify(DEMO))),
+    status: 400,
+    error: 'invalid_request',
+  },
   {
     id: 'P-3',
     input: 'a form-urlencoded body',
@@ -70,21 +98,54 @@ const rows: Row[] = [
     status: 400,
     error: 'invalid_request',
   },
-  { id: 'P-3', input: 'an unsupported Content-Encoding', send: postRaw(signIn, JSON.stringify(DEMO), { ...json, 'Content-Encoding': 'compress' }), status: 415, error: 'invalid_request' },
-  { id: 'P-3', input: 'an unsupported charset', send: postRaw(signIn, JSON.stringify(DEMO), { 'Content-Type': 'application/json; charset=latin1' }), status: 415, error: 'invalid_request' },
-  { id: 'P-3', input: 'a UTF-7 charset, which body-parser decodes', send: postRaw(signIn, JSON.stringify(DEMO), { 'Content-Type': 'application/json; charset=utf-7' }), status: 415, error: 'invalid_request' },
-  { id: 'P-3', input: 'a UTF-16 charset', send: postRaw(signIn, Buffer.from(JSON.stringify(DEMO), 'utf16le'), { 'Content-Type': 'application/json; charset=utf-16le' }), status: 415, error: 'invalid_request' },
+  {
+    id: 'P-3',
+    input: 'an unsupported Content-Encoding',
+    send: postRaw(signIn, JSON.stringify(DEMO), { ...json, 'Content-Encoding': 'compress' }),
+    status: 415,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-3',
+    input: 'an unsupported charset',
+    send: postRaw(signIn, JSON.stringify(DEMO), { 'Content-Type': 'application/json; charset=latin1' }),
+    status: 415,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-3',
+    input: 'a UTF-7 charset, which body-parser decodes',
+    send: postRaw(signIn, JSON.stringify(DEMO), { 'Content-Type': 'application/json; charset=utf-7' }),
+    status: 415,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-3',
+    input: 'a UTF-16 charset',
+    send: postRaw(signIn, Buffer.from(JSON.stringify(DEMO), 'utf16le'), { 'Content-Type': 'application/json; charset=utf-16le' }),
+    status: 415,
+    error: 'invalid_request',
+  },
   {
     id: 'P-2',
     input: 'a declared 1 TB body',
-    send: (t) => request(t.app).post(signIn).set({ ...json, 'Content-Length': '1000000000000' }).serialize((raw) => raw).send('{}'),
+    send: (t) =>
+      request(t.app)
+        .post(signIn)
+        .set({ ...json, 'Content-Length': '1000000000000' })
+        .serialize((raw) => raw)
+        .send('{}'),
     status: 413,
     error: 'invalid_request',
   },
   {
     id: 'P-10',
     input: 'a non-IP X-Forwarded-For',
-    send: (t) => request(t.app).post(signIn).set({ ...json, 'X-Forwarded-For': 'not-an-ip' }).send(JSON.stringify({ ...DEMO, password: 'wrong' })),
+    send: (t) =>
+      request(t.app)
+        .post(signIn)
+        .set({ ...json, 'X-Forwarded-For': 'not-an-ip' })
+        .send(JSON.stringify({ ...DEMO, password: 'wrong' })),
     status: 401,
     error: 'invalid_credentials',
   },
@@ -92,18 +153,72 @@ const rows: Row[] = [
   { id: 'P-4', input: 'a top-level number', send: postRaw(signIn, '123', json), status: 400, error: 'invalid_request' },
   { id: 'P-4', input: 'a top-level null', send: postRaw(signIn, 'null', json), status: 400, error: 'invalid_request' },
   { id: 'P-4', input: 'a top-level array', send: postRaw(signIn, '[]', json), status: 400, error: 'invalid_request' },
-  { id: 'P-5', input: 'a numeric userName', send: postJson(signIn, { userName: 123, password: 'x' }), status: 400, error: 'invalid_request' },
-  { id: 'P-5', input: 'an array userName', send: postJson(signIn, { userName: ['demo'], password: 'demo-password' }), status: 400, error: 'invalid_request' },
-  { id: 'P-5', input: 'a {"$ne": null} password', send: postJson(signIn, { userName: 'demo', password: { $ne: null } }), status: 400, error: 'invalid_request' },
-  { id: 'P-5', input: 'password true', send: postJson(signIn, { userName: 'demo', password: true }), status: 400, error: 'invalid_request' },
-  { id: 'P-5', input: 'password null', send: postJson(signIn, { userName: 'demo', password: null }), status: 400, error: 'invalid_request' },
+  {
+    id: 'P-5',
+    input: 'a numeric userName',
+    send: postJson(signIn, { userName: 123, password: 'x' }),
+    status: 400,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-5',
+    input: 'an array userName',
+    send: postJson(signIn, { userName: ['demo'], password: 'demo-password' }),
+    status: 400,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-5',
+    input: 'a {"$ne": null} password',
+    send: postJson(signIn, { userName: 'demo', password: { $ne: null } }),
+    status: 400,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-5',
+    input: 'password true',
+    send: postJson(signIn, { userName: 'demo', password: true }),
+    status: 400,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-5',
+    input: 'password null',
+    send: postJson(signIn, { userName: 'demo', password: null }),
+    status: 400,
+    error: 'invalid_request',
+  },
   { id: 'P-5', input: 'password {}', send: postJson(signIn, { userName: 'demo', password: {} }), status: 400, error: 'invalid_request' },
   { id: 'P-6', input: 'an empty object', send: postJson(signIn, {}), status: 400, error: 'invalid_request' },
   { id: 'P-6', input: 'no password', send: postJson(signIn, { userName: 'demo' }), status: 400, error: 'invalid_request' },
-  { id: 'P-6', input: 'an empty userName', send: postJson(signIn, { userName: '', password: 'demo-password' }), status: 400, error: 'invalid_request' },
-  { id: 'P-6', input: 'a whitespace-only password', send: postJson(signIn, { userName: 'demo', password: '   ' }), status: 400, error: 'invalid_request' },
-  { id: 'P-7', input: 'a 1025-byte password', send: postJson(signIn, { userName: 'demo', password: 'x'.repeat(1025) }), status: 400, error: 'invalid_request' },
-  { id: 'P-7', input: 'a 129-character userName', send: postJson(signIn, { userName: 'd'.repeat(129), password: 'x' }), status: 400, error: 'invalid_request' },
+  {
+    id: 'P-6',
+    input: 'an empty userName',
+    send: postJson(signIn, { userName: '', password: 'demo-password' }),
+    status: 400,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-6',
+    input: 'a whitespace-only password',
+    send: postJson(signIn, { userName: 'demo', password: '   ' }),
+    status: 400,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-7',
+    input: 'a 1025-byte password',
+    send: postJson(signIn, { userName: 'demo', password: 'x'.repeat(1025) }),
+    status: 400,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-7',
+    input: 'a 129-character userName',
+    send: postJson(signIn, { userName: 'd'.repeat(129), password: 'x' }),
+    status: 400,
+    error: 'invalid_request',
+  },
   {
     id: 'P-8',
     input: 'credentials only under __proto__',
@@ -111,17 +226,53 @@ const rows: Row[] = [
     status: 400,
     error: 'invalid_request',
   },
-  { id: 'P-9', input: 'an unknown user', send: postJson(signIn, { userName: 'nobody', password: 'demo-password' }), status: 401, error: 'invalid_credentials' },
-  { id: 'P-9', input: 'a wrong password', send: postJson(signIn, { userName: 'demo', password: 'wrong' }), status: 401, error: 'invalid_credentials' },
-  { id: 'P-11b', input: 'credentials in a GET query', send: (t) => request(t.app).get(`${signIn}?userName=demo&password=demo-password`), status: 405, error: 'method_not_allowed' },
-  { id: 'P-11b', input: 'credentials in a POST query', send: (t) => request(t.app).post(`${signIn}?userName=demo&password=demo-password`), status: 400, error: 'invalid_request' },
+  {
+    id: 'P-9',
+    input: 'an unknown user',
+    send: postJson(signIn, { userName: 'nobody', password: 'demo-password' }),
+    status: 401,
+    error: 'invalid_credentials',
+  },
+  {
+    id: 'P-9',
+    input: 'a wrong password',
+    send: postJson(signIn, { userName: 'demo', password: 'wrong' }),
+    status: 401,
+    error: 'invalid_credentials',
+  },
+  {
+    id: 'P-11b',
+    input: 'credentials in a GET query',
+    send: (t) => request(t.app).get(`${signIn}?userName=demo&password=demo-password`),
+    status: 405,
+    error: 'method_not_allowed',
+  },
+  {
+    id: 'P-11b',
+    input: 'credentials in a POST query',
+    send: (t) => request(t.app).post(`${signIn}?userName=demo&password=demo-password`),
+    status: 400,
+    error: 'invalid_request',
+  },
 
   // B. POST /authorization/refresh and /logout
   { id: 'P-13', input: 'no refreshToken', send: postJson(refresh, {}), status: 400, error: 'invalid_request' },
   { id: 'P-13', input: 'a numeric refreshToken', send: postJson(refresh, { refreshToken: 123 }), status: 400, error: 'invalid_request' },
   { id: 'P-13', input: 'an empty refreshToken', send: postJson(refresh, { refreshToken: '' }), status: 400, error: 'invalid_request' },
-  { id: 'P-13', input: 'a 5 kB refreshToken', send: postJson(refresh, { refreshToken: 'a'.repeat(5000) }), status: 400, error: 'invalid_request' },
-  { id: 'P-13', input: 'a malformed refreshToken', send: postJson(refresh, { refreshToken: 'not.a.token' }), status: 400, error: 'invalid_grant' },
+  {
+    id: 'P-13',
+    input: 'a 5 kB refreshToken',
+    send: postJson(refresh, { refreshToken: 'a'.repeat(5000) }),
+    status: 400,
+    error: 'invalid_request',
+  },
+  {
+    id: 'P-13',
+    input: 'a malformed refreshToken',
+    send: postJson(refresh, { refreshToken: 'not.a.token' }),
+    status: 400,
+    error: 'invalid_grant',
+  },
   { id: 'P-13', input: 'a top-level array', send: postRaw(refresh, '["x"]', json), status: 400, error: 'invalid_request' },
   {
     id: 'P-14',
@@ -138,20 +289,31 @@ const rows: Row[] = [
     error: 'invalid_grant',
   },
   { id: 'P-13', input: 'logout without a refreshToken', send: postJson(logout, { token: 'x' }), status: 400, error: 'invalid_request' },
-  { id: 'P-13', input: 'logout with a non-string refreshToken', send: postJson(logout, { refreshToken: ['x'] }), status: 400, error: 'invalid_request' },
+  {
+    id: 'P-13',
+    input: 'logout with a non-string refreshToken',
+    send: postJson(logout, { refreshToken: ['x'] }),
+    status: 400,
+    error: 'invalid_request',
+  },
 
   // C. GET /api/resources
-  { id: 'P-27', input: 'no Authorization header', send: (t) => request(t.app).get('/api/resources'), status: 401, error: 'invalid_token', wwwAuthenticate: 'Bearer realm="api"' },
-  ...['Basic ZGVtbzpkZW1vLXBhc3N3b3Jk', 'Bearer', 'Bearer ', 'Bearer a b', 'Token abc', ''].map(
-    (authorization): Row => ({
-      id: 'P-28',
-      input: `Authorization "${authorization}"`,
-      send: getResources(() => authorization),
-      status: 401,
-      error: 'invalid_token',
-      wwwAuthenticate: ANY_INVALID_TOKEN_HEADER,
-    }),
-  ),
+  {
+    id: 'P-27',
+    input: 'no Authorization header',
+    send: (t) => request(t.app).get('/api/resources'),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: 'Bearer realm="api"',
+  },
+  ...['Basic ZGVtbzpkZW1vLXBhc3N3b3Jk', 'Bearer', 'Bearer ', 'Bearer a b', 'Token abc', ''].map((authorization): Row => ({
+    id: 'P-28',
+    input: `Authorization "${authorization}"`,
+    send: getResources(() => authorization),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: ANY_INVALID_TOKEN_HEADER,
+  })),
   {
     id: 'P-28',
     input: 'a token only in the query',
@@ -167,9 +329,14 @@ const rows: Row[] = [
     status: 400,
     error: 'invalid_request',
   },
-  ...['abc', 'a.b', 'a.b.c', '!!!.???.***', `${Buffer.from('not json').toString('base64url')}.e30.c2ln`].map(
-    (token): Row => ({ id: 'P-29', input: `the malformed JWT "${token}"`, send: getResources(() => `Bearer ${token}`), status: 401, error: 'invalid_token', wwwAuthenticate: ANY_INVALID_TOKEN_HEADER }),
-  ),
+  ...['abc', 'a.b', 'a.b.c', '!!!.???.***', `${Buffer.from('not json').toString('base64url')}.e30.c2ln`].map((token): Row => ({
+    id: 'P-29',
+    input: `the malformed JWT "${token}"`,
+    send: getResources(() => `Bearer ${token}`),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: ANY_INVALID_TOKEN_HEADER,
+  })),
   {
     id: 'P-29',
     input: 'a real token with an empty signature',
@@ -178,7 +345,14 @@ const rows: Row[] = [
     error: 'invalid_token',
     wwwAuthenticate: INVALID_TOKEN_HEADER,
   },
-  { id: 'P-30', input: 'alg none', send: getResources((t) => `Bearer ${forgeJwt({ alg: 'none', typ: 'at+jwt' }, validClaims(t))}`), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
+  {
+    id: 'P-30',
+    input: 'alg none',
+    send: getResources((t) => `Bearer ${forgeJwt({ alg: 'none', typ: 'at+jwt' }, validClaims(t))}`),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
   {
     id: 'P-31',
     input: 'HS256 MACed with the refresh-token key instead of the access key',
@@ -187,11 +361,20 @@ const rows: Row[] = [
     error: 'invalid_token',
     wwwAuthenticate: INVALID_TOKEN_HEADER,
   },
-  { id: 'P-32', input: 'HS512 with the right key', send: getResources(forged((c) => c, { alg: 'HS512' })), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
+  {
+    id: 'P-32',
+    input: 'HS512 with the right key',
+    send: getResources(forged((c) => c, { alg: 'HS512' })),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
   {
     id: 'P-32',
     input: 'RS256 with an attacker key',
-    send: getResources((t) => `Bearer ${jwt.sign(validClaims(t), rsaKey(), { algorithm: 'RS256', header: { alg: 'RS256', typ: 'at+jwt' } })}`),
+    send: getResources(
+      (t) => `Bearer ${jwt.sign(validClaims(t), rsaKey(), { algorithm: 'RS256', header: { alg: 'RS256', typ: 'at+jwt' } })}`,
+    ),
     status: 401,
     error: 'invalid_token',
     wwwAuthenticate: INVALID_TOKEN_HEADER,
@@ -220,14 +403,70 @@ const rows: Row[] = [
     error: 'invalid_token',
     wwwAuthenticate: 'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
   },
-  { id: 'P-35', input: 'no exp', send: getResources(forged(without('exp'))), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
-  { id: 'P-36', input: 'exp as a string', send: getResources(forged((c) => ({ ...c, exp: String(c['exp']) }))), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
-  { id: 'P-36', input: 'nbf in the future', send: getResources(forged((c) => ({ ...c, nbf: (c['iat'] as number) + 60 }))), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
-  { id: 'P-36', input: 'nbf as a string', send: getResources(forged((c) => ({ ...c, nbf: String(c['iat']) }))), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
-  { id: 'P-37', input: 'a wrong iss', send: getResources(forged((c) => ({ ...c, iss: 'someone-else' }))), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
-  { id: 'P-37', input: 'no iss', send: getResources(forged(without('iss'))), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
-  { id: 'P-37', input: 'a wrong aud', send: getResources(forged((c) => ({ ...c, aud: 'another-api' }))), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
-  { id: 'P-37', input: 'no aud', send: getResources(forged(without('aud'))), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
+  {
+    id: 'P-35',
+    input: 'no exp',
+    send: getResources(forged(without('exp'))),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
+  {
+    id: 'P-36',
+    input: 'exp as a string',
+    send: getResources(forged((c) => ({ ...c, exp: String(c['exp']) }))),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
+  {
+    id: 'P-36',
+    input: 'nbf in the future',
+    send: getResources(forged((c) => ({ ...c, nbf: (c['iat'] as number) + 60 }))),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
+  {
+    id: 'P-36',
+    input: 'nbf as a string',
+    send: getResources(forged((c) => ({ ...c, nbf: String(c['iat']) }))),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
+  {
+    id: 'P-37',
+    input: 'a wrong iss',
+    send: getResources(forged((c) => ({ ...c, iss: 'someone-else' }))),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
+  {
+    id: 'P-37',
+    input: 'no iss',
+    send: getResources(forged(without('iss'))),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
+  {
+    id: 'P-37',
+    input: 'a wrong aud',
+    send: getResources(forged((c) => ({ ...c, aud: 'another-api' }))),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
+  {
+    id: 'P-37',
+    input: 'no aud',
+    send: getResources(forged(without('aud'))),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
   {
     id: 'P-38',
     input: 'a refresh token as bearer',
@@ -236,24 +475,64 @@ const rows: Row[] = [
     error: 'invalid_token',
     wwwAuthenticate: INVALID_TOKEN_HEADER,
   },
-  { id: 'P-38', input: 'a JWT of our key with typ JWT', send: getResources(forged((c) => c, { typ: 'JWT' })), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
-  { id: 'P-38', input: 'a JWT of our key with no typ', send: getResources(forged((c) => c, { typ: undefined })), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
+  {
+    id: 'P-38',
+    input: 'a JWT of our key with typ JWT',
+    send: getResources(forged((c) => c, { typ: 'JWT' })),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
+  {
+    id: 'P-38',
+    input: 'a JWT of our key with no typ',
+    send: getResources(forged((c) => c, { typ: undefined })),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
   {
     id: 'P-39',
     input: 'a kid/jku naming an attacker key',
-    send: getResources((t) =>
-      `Bearer ${forgeJwt({ alg: 'HS256', typ: 'at+jwt', kid: "../../etc/passwd' OR 1=1", jku: 'http://evil.test/jwks' }, validClaims(t), Buffer.alloc(32, 1))}`,
+    send: getResources(
+      (t) =>
+        `Bearer ${forgeJwt({ alg: 'HS256', typ: 'at+jwt', kid: "../../etc/passwd' OR 1=1", jku: 'http://evil.test/jwks' }, validClaims(t), Buffer.alloc(32, 1))}`,
     ),
     status: 401,
     error: 'invalid_token',
     wwwAuthenticate: INVALID_TOKEN_HEADER,
   },
-  { id: 'P-41', input: 'a 5000-character bearer token', send: getResources(() => `Bearer ${'a'.repeat(5000)}`), status: 401, error: 'invalid_token', wwwAuthenticate: INVALID_TOKEN_HEADER },
-  { id: 'P-41', input: 'a 17 kB header', send: (t) => request(t.app).get('/api/resources').set('X-Big', 'a'.repeat(17 * 1024)), status: 431 },
-  ...['abc', '-1', '2001', '1.5', '', '99999', '1e3'].map(
-    (delay): Row => ({ id: 'delay', input: `?delay=${delay}`, send: (t) => request(t.app).get(`/api/resources?delay=${delay}`), status: 400, error: 'invalid_request' }),
-  ),
-  { id: 'delay', input: 'a repeated ?delay', send: (t) => request(t.app).get('/api/resources?delay=1&delay=2'), status: 400, error: 'invalid_request' },
+  {
+    id: 'P-41',
+    input: 'a 5000-character bearer token',
+    send: getResources(() => `Bearer ${'a'.repeat(5000)}`),
+    status: 401,
+    error: 'invalid_token',
+    wwwAuthenticate: INVALID_TOKEN_HEADER,
+  },
+  {
+    id: 'P-41',
+    input: 'a 17 kB header',
+    send: (t) =>
+      request(t.app)
+        .get('/api/resources')
+        .set('X-Big', 'a'.repeat(17 * 1024)),
+    status: 431,
+  },
+  ...['abc', '-1', '2001', '1.5', '', '99999', '1e3'].map((delay): Row => ({
+    id: 'delay',
+    input: `?delay=${delay}`,
+    send: (t) => request(t.app).get(`/api/resources?delay=${delay}`),
+    status: 400,
+    error: 'invalid_request',
+  })),
+  {
+    id: 'delay',
+    input: 'a repeated ?delay',
+    send: (t) => request(t.app).get('/api/resources?delay=1&delay=2'),
+    status: 400,
+    error: 'invalid_request',
+  },
 ];
 
 let rsaPrivateKey: string | undefined;

@@ -68,7 +68,8 @@ describe('createHttpServer', () => {
     });
   }
 
-  const signInHead = (headers: string) => `POST /authorization/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${headers}\r\n`;
+  const signInHead = (headers: string) =>
+    `POST /authorization/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${headers}\r\n`;
 
   describe('when a body declares a length far past the 10 kB limit', () => {
     it('answers 413 before reading it, and closes the connection', async () => {

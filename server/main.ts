@@ -26,7 +26,11 @@ async function main(): Promise<void> {
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     console.log(`Token server listening on http://${host}:${port}`);
     // Passwords are never printed, except the built-in demo one, which the README prints anyway.
-    console.log(process.env['DEMO_PASSWORD'] ? `Demo user: ${config.demoUser} (password from DEMO_PASSWORD)` : `Demo credentials: ${config.demoUser} / ${config.demoPassword}`);
+    console.log(
+      process.env['DEMO_PASSWORD']
+        ? `Demo user: ${config.demoUser} (password from DEMO_PASSWORD)`
+        : `Demo credentials: ${config.demoUser} / ${config.demoPassword}`,
+    );
   });
   server.on('error', (error) => {
     console.error(`Token server could not listen on ${config.host}:${config.port}: ${error.message}`);

@@ -55,4 +55,3 @@ export const requireUtf8: RequestHandler = (req, _res, next) => {
   }
   next();
 };
-

@@ -127,8 +127,10 @@ export async function raceStart(step: 'config' | 'database', count: number): Pro
         { length: count },
         () =>
           new Promise<{ code: number; output: string }>((resolve) => {
-            const child = execFile(process.execPath, ['--import', 'tsx', join(__dirname, 'start-race.ts'), step, dataDir, goAt], (error, stdout) =>
-              resolve({ code: error ? (child.exitCode ?? 1) : 0, output: stdout.trim() }),
+            const child = execFile(
+              process.execPath,
+              ['--import', 'tsx', join(__dirname, 'start-race.ts'), step, dataDir, goAt],
+              (error, stdout) => resolve({ code: error ? (child.exitCode ?? 1) : 0, output: stdout.trim() }),
             );
           }),
       ),
@@ -137,4 +139,3 @@ export async function raceStart(step: 'config' | 'database', count: number): Pro
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
-

@@ -24,10 +24,18 @@ export async function measureOverhead(options: { rounds: number; perRun: number;
   const { rounds, perRun, inFlight } = options;
   const backend = { provide: HttpBackend, useValue: new MemoryBackend(() => OK, inFlight > 1) };
   const authApp = await createAuthApp([backend]);
-  await authApp.get(TokenStore).set({ sessionId: 'bench', userId: 'bench', userName: 'bench', accessToken: 'access-token', refreshToken: 'refresh-token' });
+  await authApp
+    .get(TokenStore)
+    .set({ sessionId: 'bench', userId: 'bench', userName: 'bench', accessToken: 'access-token', refreshToken: 'refresh-token' });
   const bareApp = await createApplication({ providers: [provideZonelessChangeDetection(), provideHttpClient(), backend] });
-  const floorApp = await createApplication({ providers: [provideZonelessChangeDetection(), provideHttpClient(withInterceptors([headerOnly])), backend] });
-  const clients = { withAuth: authApp.get(HttpClient), headerOnly: floorApp.injector.get(HttpClient), without: bareApp.injector.get(HttpClient) };
+  const floorApp = await createApplication({
+    providers: [provideZonelessChangeDetection(), provideHttpClient(withInterceptors([headerOnly])), backend],
+  });
+  const clients = {
+    withAuth: authApp.get(HttpClient),
+    headerOnly: floorApp.injector.get(HttpClient),
+    without: bareApp.injector.get(HttpClient),
+  };
   const runs = { withAuth: [] as number[], headerOnly: [] as number[], without: [] as number[] };
   const variants = ['withAuth', 'headerOnly', 'without'] as const;
 

@@ -16,7 +16,13 @@ export class MemoryTokenServer {
   /** Opens a session and returns its pair. */
   signIn(): TokenPair {
     const response = this.issue();
-    return { sessionId: 'bench', userId: response.userId, userName: response.userName, accessToken: response.authorizationToken, refreshToken: response.refreshToken };
+    return {
+      sessionId: 'bench',
+      userId: response.userId,
+      userName: response.userName,
+      accessToken: response.authorizationToken,
+      refreshToken: response.refreshToken,
+    };
   }
 
   /** Stops accepting the current access token, as its expiry would. */

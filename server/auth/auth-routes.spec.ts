@@ -14,7 +14,12 @@ describe('auth routes', () => {
     return request(testApp.app).post('/authorization/refresh').send({ refreshToken });
   }
 
-  function sessionRow(refreshToken: string): { counter: number; revoked_at: number | null; revoke_reason: string | null; expires_at: number } {
+  function sessionRow(refreshToken: string): {
+    counter: number;
+    revoked_at: number | null;
+    revoke_reason: string | null;
+    expires_at: number;
+  } {
     return testApp.db.prepare('SELECT * FROM sessions WHERE id = ?').get(refreshToken.split('.')[0]) as never;
   }
 
@@ -357,7 +362,13 @@ describe('auth routes', () => {
 
     it('does not count malformed sign-ins, which never reach the password check', async () => {
       for (let attempt = 0; attempt < 5; attempt++) {
-        expect((await request(testApp.app).post('/authorization/token').send({ userName: 'demo', password: 'x'.repeat(2000) })).status).toBe(400);
+        expect(
+          (
+            await request(testApp.app)
+              .post('/authorization/token')
+              .send({ userName: 'demo', password: 'x'.repeat(2000) })
+          ).status,
+        ).toBe(400);
       }
 
       const response = await request(testApp.app).post('/authorization/token').send(DEMO);
@@ -381,7 +392,10 @@ describe('auth routes', () => {
       const printed = [spyOn(console, 'error'), spyOn(console, 'warn'), spyOn(process.stderr, 'write').and.callThrough()];
 
       const signIn = await failSignIn('demo', 'not-an-ip');
-      const refreshed = await request(testApp.app).post('/authorization/refresh').set('X-Forwarded-For', 'not-an-ip').send({ refreshToken: 'x' });
+      const refreshed = await request(testApp.app)
+        .post('/authorization/refresh')
+        .set('X-Forwarded-For', 'not-an-ip')
+        .send({ refreshToken: 'x' });
 
       expect(signIn.status).toBe(401);
       expect(refreshed.status).toBe(400);
@@ -418,7 +432,9 @@ describe('auth routes', () => {
   describe('when a user still has a legacy scrypt hash', () => {
     it('signs them in and upgrades the stored hash to Argon2id', async () => {
       testApp = await createTestApp({ users: [] });
-      testApp.db.prepare("INSERT INTO users (id, name, password_hash, created_at) VALUES ('u-legacy', 'legacy', ?, 0)").run(legacyScryptHash('old-password'));
+      testApp.db
+        .prepare("INSERT INTO users (id, name, password_hash, created_at) VALUES ('u-legacy', 'legacy', ?, 0)")
+        .run(legacyScryptHash('old-password'));
 
       const first = await request(testApp.app).post('/authorization/token').send({ userName: 'legacy', password: 'old-password' });
       const stored = testApp.db.prepare("SELECT password_hash AS hash FROM users WHERE id = 'u-legacy'").get() as { hash: string };

@@ -67,7 +67,9 @@ function signInLimiter(config: Config): RequestHandler {
     const seen = await failures.get(key);
     if (seen && seen.totalHits >= config.loginMaxFailures) {
       const seconds = Math.max(1, Math.ceil(((seen.resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
-      throw new HttpError(429, 'too_many_requests', 'Too many failed sign-in attempts; try again later', { 'Retry-After': String(seconds) });
+      throw new HttpError(429, 'too_many_requests', 'Too many failed sign-in attempts; try again later', {
+        'Retry-After': String(seconds),
+      });
     }
     res.once('finish', () => {
       if (res.statusCode === 401) void failures.increment(key);

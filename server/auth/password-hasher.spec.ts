@@ -30,7 +30,7 @@ describe('PasswordHasher', () => {
   });
 
   describe('when hashing', () => {
-    it('salts each hash with Argon2id at OWASP\'s parameters (19 MiB, 2 passes, 1 lane) and never contains the password', async () => {
+    it("salts each hash with Argon2id at OWASP's parameters (19 MiB, 2 passes, 1 lane) and never contains the password", async () => {
       const first = await hasher.hash('same password');
       const second = await hasher.hash('same password');
 

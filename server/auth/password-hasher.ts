@@ -52,7 +52,9 @@ async function check(password: string, storedHash: string): Promise<boolean> {
   const expectedKey = Buffer.from(expected, 'base64url');
   const options = { N: Number(n), r: Number(r), p: Number(p) };
   const key = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(password, Buffer.from(salt, 'base64url'), expectedKey.length, options, (error, derived) => (error ? reject(error) : resolve(derived))),
+    scrypt(password, Buffer.from(salt, 'base64url'), expectedKey.length, options, (error, derived) =>
+      error ? reject(error) : resolve(derived),
+    ),
   );
   return timingSafeEqual(key, expectedKey);
 }

@@ -37,7 +37,9 @@ describe('requireAuth', () => {
 
       expect(response.status).toBe(401);
       expect(response.body).toEqual({ error: 'invalid_token', error_description: 'The access token expired' });
-      expect(response.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="The access token expired"');
+      expect(response.headers['www-authenticate']).toBe(
+        'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
+      );
     });
   });
 

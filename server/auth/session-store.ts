@@ -61,9 +61,7 @@ export class SessionStore {
 
   /** Revokes the session if it is still live; the first reason wins. */
   revoke(id: string, now: number, reason: RevokeReason): void {
-    this.db
-      .prepare('UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL')
-      .run(now, reason, id);
+    this.db.prepare('UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL').run(now, reason, id);
   }
 
   /** Deletes sessions whose absolute lifetime ended before `now`; returns how many. */

@@ -44,7 +44,13 @@ describe('TokenService', () => {
   describe('when the user is unknown', () => {
     it('still runs a full password check, so timing does not tell which names exist (P-9)', async () => {
       const verify = spyOn(PasswordHasher.prototype, 'verify').and.callThrough();
-      const unknown = new TokenService({ config: testApp.config, users: new UserStore(testApp.db), sessions: new SessionStore(testApp.db), passwords: new PasswordHasher(), now: () => testApp.now() });
+      const unknown = new TokenService({
+        config: testApp.config,
+        users: new UserStore(testApp.db),
+        sessions: new SessionStore(testApp.db),
+        passwords: new PasswordHasher(),
+        now: () => testApp.now(),
+      });
 
       await expectAsync(unknown.signIn('nobody', 'some-password')).toBeRejected();
 
@@ -84,7 +90,14 @@ describe('TokenService', () => {
         for (const file of files) expect(file.includes(mac)).toBeFalse();
       }
       expect(Object.keys(testApp.db.prepare('SELECT * FROM sessions').get() as object)).toEqual([
-        'id', 'user_id', 'counter', 'created_at', 'expires_at', 'rotated_at', 'revoked_at', 'revoke_reason',
+        'id',
+        'user_id',
+        'counter',
+        'created_at',
+        'expires_at',
+        'rotated_at',
+        'revoked_at',
+        'revoke_reason',
       ]);
     });
   });

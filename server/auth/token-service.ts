@@ -79,7 +79,12 @@ export class TokenService {
     const now = this.deps.now();
     const sessionId = randomBytes(16).toString('base64url');
     // The user may have been deleted while the password was checked; then there is no one to open a session for.
-    const created = sessions.create({ id: sessionId, userId: user.id, createdAt: now, expiresAt: now + this.deps.config.sessionTtlSeconds * 1000 });
+    const created = sessions.create({
+      id: sessionId,
+      userId: user.id,
+      createdAt: now,
+      expiresAt: now + this.deps.config.sessionTtlSeconds * 1000,
+    });
     if (!created) throw invalidCredentials();
     return this.respond(user.id, user.name, sessionId, 0, now + this.deps.config.sessionTtlSeconds * 1000);
   }

@@ -13,9 +13,7 @@ export class UserStore {
 
   /** Returns the user with this exact name, if any. */
   findByName(name: string): User | undefined {
-    return this.db
-      .prepare<[string], User>('SELECT id, name, password_hash AS passwordHash FROM users WHERE name = ?')
-      .get(name);
+    return this.db.prepare<[string], User>('SELECT id, name, password_hash AS passwordHash FROM users WHERE name = ?').get(name);
   }
 
   /** Replaces the user's password hash, unless it changed since `current` was read. */

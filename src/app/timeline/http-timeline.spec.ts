@@ -39,13 +39,22 @@ describe('HttpTimeline', () => {
 
       httpTesting.expectOne('/api/resources').flush({}, { status: 401, statusText: 'Unauthorized' });
       await flushStorage();
-      const refreshed = { userId: 'u1', userName: 'demo', authorizationToken: 'token-bbbbbb', refreshToken: 'rt-2', tokenType: 'Bearer', expiresIn: 300 };
+      const refreshed = {
+        userId: 'u1',
+        userName: 'demo',
+        authorizationToken: 'token-bbbbbb',
+        refreshToken: 'rt-2',
+        tokenType: 'Bearer',
+        expiresIn: 300,
+      };
       httpTesting.expectOne(DEFAULT_AUTH_CONFIG.refreshUrl).flush(refreshed);
       await flushStorage();
       httpTesting.expectOne('/api/resources').flush('ok');
       await flushStorage();
 
-      expect(timeline.entries().map(({ label, kind, method, url, token, status }) => ({ label, kind, method, url, token, status }))).toEqual([
+      expect(
+        timeline.entries().map(({ label, kind, method, url, token, status }) => ({ label, kind, method, url, token, status })),
+      ).toEqual([
         { label: '#1', kind: 'request', method: 'GET', url: '/api/resources', token: 'aaaaaa', status: 401 },
         { label: '', kind: 'refresh', method: 'POST', url: DEFAULT_AUTH_CONFIG.refreshUrl, token: null, status: 200 },
         { label: '#1', kind: 'retry', method: 'GET', url: '/api/resources', token: 'bbbbbb', status: 200 },

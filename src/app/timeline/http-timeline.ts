@@ -84,9 +84,7 @@ export class HttpTimeline {
   /** Records how an attempt ended; `null` status means it was cancelled. */
   finish(id: number, status: number | null): void {
     const end = performance.now() - this.origin;
-    this.list.update((entries) =>
-      entries.map((entry) => (entry.id === id && entry.end === null ? { ...entry, end, status } : entry)),
-    );
+    this.list.update((entries) => entries.map((entry) => (entry.id === id && entry.end === null ? { ...entry, end, status } : entry)));
   }
 
   private kindOf(req: HttpRequest<unknown>): TimelineKind {

@@ -44,7 +44,7 @@ describe('AuthEvents', () => {
   });
 
   describe('when another tab emits', () => {
-    it('passes its event on with that tab\'s id', async () => {
+    it("passes its event on with that tab's id", async () => {
       const event: AuthEvent = { type: 'adopted-from-tab', tab: 'bbbb', at: 1 };
       const own = TestBed.inject(AUTH_EVENT_CHANNEL)!;
       const delivered = nextMessage(own);

@@ -25,7 +25,10 @@ export type AuthEvent = AuthEventKind & { readonly tab: string; readonly at: num
 /** This tab's id in auth events: four hex digits, new on every page load. */
 export const TAB_ID = new InjectionToken<string>('TAB_ID', {
   providedIn: 'root',
-  factory: () => Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0'),
+  factory: () =>
+    Math.floor(Math.random() * 0x10000)
+      .toString(16)
+      .padStart(4, '0'),
 });
 
 /** The channel that carries auth events between tabs; `null` where BroadcastChannel is missing. */

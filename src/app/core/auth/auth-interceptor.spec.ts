@@ -1,4 +1,12 @@
-import { HTTP_INTERCEPTORS, HttpClient, HttpContext, HttpErrorResponse, provideHttpClient, withInterceptors, withInterceptorsFromDi } from '@angular/common/http';
+import {
+  HTTP_INTERCEPTORS,
+  HttpClient,
+  HttpContext,
+  HttpErrorResponse,
+  provideHttpClient,
+  withInterceptors,
+  withInterceptorsFromDi,
+} from '@angular/common/http';
 import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
 import { Component, EnvironmentProviders, Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
@@ -52,7 +60,10 @@ for (const form of forms) {
       storage = new MemoryStorage();
       TestBed.configureTestingModule({
         providers: [
-          provideRouter([{ path: 'reports', component: Blank }, { path: 'login', component: Blank }]),
+          provideRouter([
+            { path: 'reports', component: Blank },
+            { path: 'login', component: Blank },
+          ]),
           ...form.providers,
           provideHttpClientTesting(),
           provideAuthConfig({ apiOrigins: [API_ORIGIN] }),
@@ -126,7 +137,9 @@ for (const form of forms) {
     describe('when the request is marked BYPASS_AUTH', () => {
       it('sends it without the token and passes its 401 through', async () => {
         let status = 0;
-        http.get('/api/public', { context: new HttpContext().set(BYPASS_AUTH, true) }).subscribe({ error: (e: HttpErrorResponse) => (status = e.status) });
+        http
+          .get('/api/public', { context: new HttpContext().set(BYPASS_AUTH, true) })
+          .subscribe({ error: (e: HttpErrorResponse) => (status = e.status) });
 
         const req = httpTesting.expectOne('/api/public');
         expect(bearerOf(req)).toBeNull();
@@ -252,7 +265,10 @@ for (const form of forms) {
       });
     });
 
-    for (const [status, error] of [[400, 'invalid_grant'], [401, 'invalid_token']] as const) {
+    for (const [status, error] of [
+      [400, 'invalid_grant'],
+      [401, 'invalid_token'],
+    ] as const) {
       describe(`when the refresh is rejected with ${status}`, () => {
         it('clears the tokens, navigates to login once with returnUrl, and fails every waiting request', async () => {
           const results = sendMany(3);
@@ -392,10 +408,12 @@ for (const form of forms) {
       it('passes it through without refreshing or signing out', async () => {
         const results = sendMany(1);
 
-        httpTesting.expectOne('/api/resources?n=0').flush(
-          { error: 'wrong_current_password' },
-          { status: 401, statusText: 'Unauthorized', headers: { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_request"' } },
-        );
+        httpTesting
+          .expectOne('/api/resources?n=0')
+          .flush(
+            { error: 'wrong_current_password' },
+            { status: 401, statusText: 'Unauthorized', headers: { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_request"' } },
+          );
         await flushStorage();
 
         httpTesting.expectNone(REFRESH_URL);
@@ -409,7 +427,9 @@ for (const form of forms) {
         const results = sendMany(1);
         const challenge = 'Bearer realm="api", error="invalid_token", error_description="The access token expired"';
 
-        httpTesting.expectOne('/api/resources?n=0').flush({}, { status: 401, statusText: 'Unauthorized', headers: { 'WWW-Authenticate': challenge } });
+        httpTesting
+          .expectOne('/api/resources?n=0')
+          .flush({}, { status: 401, statusText: 'Unauthorized', headers: { 'WWW-Authenticate': challenge } });
         await flushStorage();
         httpTesting.expectOne(REFRESH_URL).flush(tokens(2));
         await flushStorage();

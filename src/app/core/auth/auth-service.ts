@@ -2,7 +2,21 @@ import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http
 import { Injectable, computed, inject } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Router } from '@angular/router';
-import { BehaviorSubject, Observable, Subject, defer, first, firstValueFrom, map, merge, of, shareReplay, tap, throwError, timeout } from 'rxjs';
+import {
+  BehaviorSubject,
+  Observable,
+  Subject,
+  defer,
+  first,
+  firstValueFrom,
+  map,
+  merge,
+  of,
+  shareReplay,
+  tap,
+  throwError,
+  timeout,
+} from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
@@ -150,19 +164,21 @@ export class AuthService {
       locked = true;
       return this.refreshUnlessRotated(presented);
     });
-    return this.tabLock.run(REFRESH_LOCK, () => underLock).pipe(
-      tap({
-        next: settle,
-        error: () => {
-          if (!locked) {
-            // The lock was never granted (a paused holder): nothing was sent, and the session is kept.
-            this.events.emit({ type: 'lock-wait-timed-out' });
-          }
-          settle();
-        },
-      }),
-      shareReplay({ bufferSize: 1, refCount: false }),
-    );
+    return this.tabLock
+      .run(REFRESH_LOCK, () => underLock)
+      .pipe(
+        tap({
+          next: settle,
+          error: () => {
+            if (!locked) {
+              // The lock was never granted (a paused holder): nothing was sent, and the session is kept.
+              this.events.emit({ type: 'lock-wait-timed-out' });
+            }
+            settle();
+          },
+        }),
+        shareReplay({ bufferSize: 1, refCount: false }),
+      );
   }
 
   // Runs under the cross-tab lock, and holds it until the new pair is committed to storage, so the next holder,

@@ -18,7 +18,13 @@ import { TokenStore } from './token-store';
 
 const { refreshUrl, signOutUrl } = DEFAULT_AUTH_CONFIG;
 const LOCK_WAIT_MS = 75_000;
-const pair = (n: number): TokenPair => ({ sessionId: 's1', userId: 'u1', userName: 'demo', accessToken: `at-${n}`, refreshToken: `rt-${n}` });
+const pair = (n: number): TokenPair => ({
+  sessionId: 's1',
+  userId: 'u1',
+  userName: 'demo',
+  accessToken: `at-${n}`,
+  refreshToken: `rt-${n}`,
+});
 const alice: TokenPair = { sessionId: 's2', userId: 'u2', userName: 'alice', accessToken: 'at-alice', refreshToken: 'rt-alice' };
 
 function answer(n: number): TokenResponse {
@@ -148,8 +154,8 @@ describe('the auth layer across tabs', () => {
     });
   });
 
-  describe('when another tab signs out and in as another user while this tab\'s refresh is pending', () => {
-    it('fails the waiting requests, sends none with the new user\'s token, and keeps the new session', async () => {
+  describe("when another tab signs out and in as another user while this tab's refresh is pending", () => {
+    it("fails the waiting requests, sends none with the new user's token, and keeps the new session", async () => {
       await setUp(locks);
       const results = sendMany(5);
       resources().forEach(unauthorized);
@@ -174,7 +180,7 @@ describe('the auth layer across tabs', () => {
       logout.flush(null, { status: 204, statusText: 'No Content' });
     });
 
-    it('does not sign the new user out when the server rejects this tab\'s refresh', async () => {
+    it("does not sign the new user out when the server rejects this tab's refresh", async () => {
       await setUp(locks);
       const results = sendMany(2);
       resources().forEach(unauthorized);
@@ -192,7 +198,7 @@ describe('the auth layer across tabs', () => {
   });
 
   describe('when another user signed in while this tab waited for the lock', () => {
-    it('fails the waiting requests instead of sending them with the other user\'s token', async () => {
+    it("fails the waiting requests instead of sending them with the other user's token", async () => {
       await setUp(locks);
       const releaseOtherTab = locks.hold(REFRESH_LOCK);
       const results = sendMany(3);
@@ -271,7 +277,7 @@ describe('the auth layer across tabs', () => {
     }
   });
 
-  describe('without Web Locks, when another tab rotated and this tab\'s refresh is then rejected', () => {
+  describe("without Web Locks, when another tab rotated and this tab's refresh is then rejected", () => {
     it('re-reads storage and keeps the session instead of signing out', async () => {
       await setUp(null);
       let body: unknown;
@@ -292,7 +298,7 @@ describe('the auth layer across tabs', () => {
   });
 
   describe('when another tab writes a rotated pair and pings', () => {
-    it('updates this tab\'s signals, so the next request carries the new token', async () => {
+    it("updates this tab's signals, so the next request carries the new token", async () => {
       await setUp(null);
 
       sibling.write(pair(2));

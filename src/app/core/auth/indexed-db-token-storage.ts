@@ -47,11 +47,17 @@ export class IndexedDbTokenStorage implements TokenStorage {
 
   /** Closes the connection; the next call opens a new one. */
   close(): void {
-    void this.connection?.then((db) => db.close(), () => undefined);
+    void this.connection?.then(
+      (db) => db.close(),
+      () => undefined,
+    );
     this.connection = null;
   }
 
-  private async transact(mode: IDBTransactionMode, body: (store: IDBObjectStore, done: (value: unknown) => void) => void): Promise<unknown> {
+  private async transact(
+    mode: IDBTransactionMode,
+    body: (store: IDBObjectStore, done: (value: unknown) => void) => void,
+  ): Promise<unknown> {
     const db = await this.open();
     return new Promise((resolve, reject) => {
       const transaction = db.transaction(STORE, mode);

@@ -6,7 +6,13 @@ import { provideRouter } from '@angular/router';
 import { DEFAULT_AUTH_CONFIG } from './auth-config';
 import { authInterceptor } from './auth-interceptor';
 import { TokenResponse } from './token-response';
-import { MAX_REFRESH_LEAD_MS, MIN_PROACTIVE_LIFETIME_MS, MIN_REFRESH_LEAD_MS, PROACTIVE_RETRY_MS, RefreshScheduler } from './refresh-scheduler';
+import {
+  MAX_REFRESH_LEAD_MS,
+  MIN_PROACTIVE_LIFETIME_MS,
+  MIN_REFRESH_LEAD_MS,
+  PROACTIVE_RETRY_MS,
+  RefreshScheduler,
+} from './refresh-scheduler';
 import { flushStorage } from './testing/flush-storage';
 import { provideAuthTesting } from './testing/provide-auth-testing';
 import { TokenPair } from './token-pair';
@@ -21,7 +27,14 @@ const DUE_MS = TTL_MS - MAX_REFRESH_LEAD_MS;
 const NEXT_DUE_MS = DUE_MS;
 
 function tokens(n: number): TokenResponse {
-  return { userId: 'u1', userName: 'demo', authorizationToken: `at-${n}`, refreshToken: `rt-${n}`, tokenType: 'Bearer', expiresIn: TTL_MS / 1000 };
+  return {
+    userId: 'u1',
+    userName: 'demo',
+    authorizationToken: `at-${n}`,
+    refreshToken: `rt-${n}`,
+    tokenType: 'Bearer',
+    expiresIn: TTL_MS / 1000,
+  };
 }
 
 function pairExpiringAt(expiresAt: number, n = 1): TokenPair {
@@ -37,7 +50,12 @@ describe('RefreshScheduler', () => {
     jasmine.clock().mockDate(new Date(START));
     spyOn(Math, 'random').and.returnValue(0);
     TestBed.configureTestingModule({
-      providers: [provideRouter([]), provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), ...provideAuthTesting()],
+      providers: [
+        provideRouter([]),
+        provideHttpClient(withInterceptors([authInterceptor])),
+        provideHttpClientTesting(),
+        ...provideAuthTesting(),
+      ],
     });
     httpTesting = TestBed.inject(HttpTestingController);
     store = TestBed.inject(TokenStore);
@@ -141,7 +159,9 @@ describe('RefreshScheduler', () => {
   describe('when the timer fires while a request is out and that request then gets 401', () => {
     it('sends one refresh that both share', async () => {
       let body: unknown;
-      TestBed.inject(HttpClient).get('/api/resources').subscribe((b) => (body = b));
+      TestBed.inject(HttpClient)
+        .get('/api/resources')
+        .subscribe((b) => (body = b));
       const request = httpTesting.expectOne('/api/resources');
 
       jasmine.clock().tick(DUE_MS);

@@ -40,10 +40,13 @@ export class RefreshScheduler {
       return;
     }
     this.started = true;
-    effect(() => {
-      const pair = this.store.tokens();
-      untracked(() => this.schedule(pair));
-    }, { injector: this.injector });
+    effect(
+      () => {
+        const pair = this.store.tokens();
+        untracked(() => this.schedule(pair));
+      },
+      { injector: this.injector },
+    );
 
     const window = this.document.defaultView;
     const recheck = () => this.document.visibilityState === 'visible' && this.refreshIfDue();

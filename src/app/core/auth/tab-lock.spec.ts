@@ -101,7 +101,14 @@ describe('TabLock', () => {
 
     for (const [name, end] of [
       ['errors', () => tabLock.run(LOCK, () => throwError(() => new Error('boom'))).subscribe({ error: () => undefined })],
-      ['is unsubscribed', () => tabLock.run(LOCK, () => new Subject<never>()).subscribe().unsubscribe()],
+      [
+        'is unsubscribed',
+        () =>
+          tabLock
+            .run(LOCK, () => new Subject<never>())
+            .subscribe()
+            .unsubscribe(),
+      ],
     ] as const) {
       it(`releases the lock when it ${name}`, async () => {
         end();

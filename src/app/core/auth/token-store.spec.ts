@@ -91,7 +91,7 @@ describe('TokenStore', () => {
   });
 
   describe('when storage refuses writes', () => {
-    it('keeps the pair in this tab\'s memory without throwing', async () => {
+    it("keeps the pair in this tab's memory without throwing", async () => {
       storage.failWrites = true;
 
       const applied = await store.set(PAIR);
@@ -112,7 +112,7 @@ describe('TokenStore', () => {
       expect(store.tokens()).toEqual(ROTATED);
     });
 
-    it('refuses when another tab rotated first, and shows that tab\'s pair', async () => {
+    it("refuses when another tab rotated first, and shows that tab's pair", async () => {
       await store.set(PAIR);
       sibling.write(ROTATED, false);
 

@@ -20,11 +20,32 @@ import { AuthEvent, TAB_ID } from '../../core/auth/auth-events';
     </ol>
   `,
   styles: `
-    h2 { font-size: 1rem; margin: 0 0 0.5rem; }
-    ol { list-style: none; margin: 0; padding: 0; font-size: 0.85rem; max-height: 16rem; overflow: auto; }
-    li { display: grid; grid-template-columns: 6.5rem 5.5rem 1fr; padding: 0.15rem 0; border-bottom: 1px solid #f1f5f9; }
-    .time, .tab, .empty { color: #64748b; }
-    .other-tab { background: #fefce8; }
+    h2 {
+      font-size: 1rem;
+      margin: 0 0 0.5rem;
+    }
+    ol {
+      list-style: none;
+      margin: 0;
+      padding: 0;
+      font-size: 0.85rem;
+      max-height: 16rem;
+      overflow: auto;
+    }
+    li {
+      display: grid;
+      grid-template-columns: 6.5rem 5.5rem 1fr;
+      padding: 0.15rem 0;
+      border-bottom: 1px solid #f1f5f9;
+    }
+    .time,
+    .tab,
+    .empty {
+      color: #64748b;
+    }
+    .other-tab {
+      background: #fefce8;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

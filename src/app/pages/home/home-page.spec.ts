@@ -40,7 +40,8 @@ describe('HomePage', () => {
   const el = () => fixture.nativeElement as HTMLElement;
   const text = (selector: string) => el().querySelector(selector)?.textContent?.trim() ?? '';
   const buttonNamed = (name: string) => [...el().querySelectorAll('button')].find((b) => b.textContent?.trim() === name)!;
-  const responses = () => [...el().querySelectorAll('ol[aria-labelledby=responses-heading] li')].map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
+  const responses = () =>
+    [...el().querySelectorAll('ol[aria-labelledby=responses-heading] li')].map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
   const resourceRequests = () => httpTesting.match((req) => req.url.startsWith('/api/resources'));
 
   async function render(): Promise<void> {
@@ -77,9 +78,14 @@ describe('HomePage', () => {
       expect(first.map((req) => req.request.headers.get('Authorization'))).toEqual(Array(3).fill('Bearer broken-access-token'));
       expect(responses()).toEqual([1, 2, 3].map((n) => `#${n} 200 ${BODY}`));
       expect(text('[data-testid=story]')).toBe('3 × 401 → 1 refresh → 3 × 200');
-      expect([text('[data-testid=count-requests]'), text('[data-testid=count-401]'), text('[data-testid=count-refreshes]'), text('[data-testid=count-retries]')]).toEqual(['3', '3', '1', '3']);
+      expect([
+        text('[data-testid=count-requests]'),
+        text('[data-testid=count-401]'),
+        text('[data-testid=count-refreshes]'),
+        text('[data-testid=count-retries]'),
+      ]).toEqual(['3', '3', '1', '3']);
       expect(el().querySelectorAll('table tbody tr').length).toBe(7);
-      expect(el().querySelector('table caption')?.textContent).toBe('Request timeline');
+      expect(el().querySelector('table caption')?.textContent?.trim()).toBe('Request timeline');
       const log = [...el().querySelectorAll('ol[aria-labelledby=auth-events-heading] li')].map((li) => li.textContent);
       expect(log.filter((line) => line?.includes('this tab'))).toEqual(log);
       expect(log.filter((line) => line?.includes('refresh started after a 401')).length).toBe(1);
@@ -104,7 +110,9 @@ describe('HomePage', () => {
       sent.forEach((req) => req.flush(BODY));
       await flushStorage();
 
-      expect(sent.map((req) => req.request.urlWithParams)).toEqual([0, 75, 150, 225, 300].map((d) => (d ? `/api/resources?delay=${d}` : '/api/resources')));
+      expect(sent.map((req) => req.request.urlWithParams)).toEqual(
+        [0, 75, 150, 225, 300].map((d) => (d ? `/api/resources?delay=${d}` : '/api/resources')),
+      );
     });
 
     it('disables sending for a count outside 1 to 100', async () => {

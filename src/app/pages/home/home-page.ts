@@ -75,7 +75,8 @@ export class HomePage {
       const url = delay ? `${RESOURCE_URL}?delay=${delay}` : RESOURCE_URL;
       this.get(url, `#${i}`).subscribe({
         next: (body) => this.record({ n: i, status: 200, text: body }),
-        error: (error: unknown) => this.record({ n: i, status: error instanceof HttpErrorResponse ? error.status : 0, text: describeError(error) }),
+        error: (error: unknown) =>
+          this.record({ n: i, status: error instanceof HttpErrorResponse ? error.status : 0, text: describeError(error) }),
       });
     }
   }

@@ -109,8 +109,18 @@ describe('LoginPage', () => {
     const cases: readonly { name: string; status: number; headers: Record<string, string>; message: string }[] = [
       { name: 'wrong credentials', status: 401, headers: {}, message: 'Wrong user name or password.' },
       { name: 'too many attempts', status: 429, headers: { 'Retry-After': '60' }, message: 'Too many attempts. Try again in 60 seconds.' },
-      { name: 'an unreachable server', status: 504, headers: {}, message: 'The server is unreachable. Check that it is running and try again.' },
-      { name: 'an answer without tokens', status: 200, headers: {}, message: 'The server sent an answer this app cannot use. Please try again.' },
+      {
+        name: 'an unreachable server',
+        status: 504,
+        headers: {},
+        message: 'The server is unreachable. Check that it is running and try again.',
+      },
+      {
+        name: 'an answer without tokens',
+        status: 200,
+        headers: {},
+        message: 'The server sent an answer this app cannot use. Please try again.',
+      },
     ];
     for (const failure of cases) {
       it(`shows an alert for ${failure.name}, stays on the page and re-enables the button`, async () => {
