@@ -15,12 +15,12 @@ import { Subject, Subscription, switchMap } from 'rxjs';
 
 import { DEFAULT_AUTH_CONFIG, provideAuthConfig } from './auth-config';
 import { AuthInterceptor, authInterceptor } from './auth-interceptor';
-import { TokenResponse } from './token-response';
 import { BYPASS_AUTH } from './bypass-auth';
 import { MemoryStorage } from './testing/memory-storage';
 import { TokenStore } from './token-store';
 import { flushStorage } from './testing/flush-storage';
 import { provideAuthTesting } from './testing/provide-auth-testing';
+import { tokenResponseFor } from './testing/token-response-for';
 
 @Component({ template: '' })
 class Blank {}
@@ -35,10 +35,6 @@ const forms: readonly { readonly name: string; readonly providers: (Provider | E
     providers: [provideHttpClient(withInterceptorsFromDi()), { provide: HTTP_INTERCEPTORS, useClass: AuthInterceptor, multi: true }],
   },
 ];
-
-function tokens(n: number): TokenResponse {
-  return { userId: 'u1', userName: 'demo', authorizationToken: `at-${n}`, refreshToken: `rt-${n}`, tokenType: 'Bearer', expiresIn: 300 };
-}
 
 function unauthorized(req: TestRequest): void {
   req.flush({ error: 'invalid_token' }, { status: 401, statusText: 'Unauthorized' });
@@ -180,7 +176,7 @@ for (const form of forms) {
           const refresh = httpTesting.expectOne(REFRESH_URL);
           expect(refresh.request.body).toEqual({ refreshToken: 'rt-1' });
           expect(refresh.request.headers.has('Authorization')).toBeFalse();
-          refresh.flush(tokens(2));
+          refresh.flush(tokenResponseFor(2));
           await flushStorage();
 
           const retries = httpTesting.match((req) => req.url.startsWith('/api/resources'));
@@ -206,7 +202,7 @@ for (const form of forms) {
         http.get('/api/late').subscribe((body) => (late = body));
         await flushStorage();
         httpTesting.expectNone('/api/late');
-        refresh.flush(tokens(2));
+        refresh.flush(tokenResponseFor(2));
         await flushStorage();
 
         httpTesting.expectOne('/api/resources?n=0').flush('first');
@@ -227,7 +223,7 @@ for (const form of forms) {
         const refresh = httpTesting.expectOne(REFRESH_URL);
         let status = 0;
         http.get('/api/late').subscribe({ error: (e: HttpErrorResponse) => (status = e.status) });
-        refresh.flush(tokens(2));
+        refresh.flush(tokenResponseFor(2));
         await flushStorage();
         httpTesting.expectOne('/api/resources?n=0').flush('ok');
         await flushStorage();
@@ -246,7 +242,7 @@ for (const form of forms) {
         const results = sendMany(2);
         unauthorized(httpTesting.expectOne('/api/resources?n=0'));
         await flushStorage();
-        httpTesting.expectOne(REFRESH_URL).flush(tokens(2));
+        httpTesting.expectOne(REFRESH_URL).flush(tokenResponseFor(2));
         await flushStorage();
         httpTesting.expectOne((req) => req.url === '/api/resources?n=0' && req.headers.get('Authorization') === 'Bearer at-2').flush('a');
         await flushStorage();
@@ -309,7 +305,11 @@ for (const form of forms) {
         { name: 'a network error', fail: (req) => req.error(new ProgressEvent('error')), status: 0 },
         { name: 'a 503', fail: (req) => req.flush({ error: 'unavailable' }, { status: 503, statusText: 'Unavailable' }), status: 503 },
         { name: 'a 500', fail: (req) => req.flush(null, { status: 500, statusText: 'Server Error' }), status: 500 },
-        { name: 'a 200 without the tokens', fail: (req) => req.flush({ ...tokens(2), authorizationToken: undefined }), status: 200 },
+        {
+          name: 'a 200 without the tokens',
+          fail: (req) => req.flush({ ...tokenResponseFor(2), authorizationToken: undefined }),
+          status: 200,
+        },
       ];
       for (const failure of failures) {
         it(`keeps the session on ${failure.name}, fails the waiters with it, and refreshes again on the next 401`, async () => {
@@ -328,7 +328,7 @@ for (const form of forms) {
           const next = sendMany(1, '/api/again');
           unauthorized(httpTesting.expectOne('/api/again?n=0'));
           await flushStorage();
-          httpTesting.expectOne(REFRESH_URL).flush(tokens(2));
+          httpTesting.expectOne(REFRESH_URL).flush(tokenResponseFor(2));
           await flushStorage();
           httpTesting.expectOne('/api/again?n=0').flush('ok');
           await flushStorage();
@@ -352,7 +352,7 @@ for (const form of forms) {
           unauthorized(sent[2]);
           await flushStorage();
           jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshTimeoutMs - 1);
-          refresh.flush(tokens(2));
+          refresh.flush(tokenResponseFor(2));
           await flushStorage();
           httpTesting.match((req) => req.url.startsWith('/api/resources')).forEach((req) => req.flush('ok'));
           await flushStorage();
@@ -372,7 +372,7 @@ for (const form of forms) {
           const refresh = httpTesting.expectOne(REFRESH_URL);
 
           jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshTimeoutMs + 1);
-          refresh.flush(tokens(2));
+          refresh.flush(tokenResponseFor(2));
           await flushStorage();
 
           expect(results[0].error?.status).toBe(0);
@@ -390,7 +390,7 @@ for (const form of forms) {
         const results = sendMany(2);
         httpTesting.match((req) => req.url.startsWith('/api/resources')).forEach(unauthorized);
         await flushStorage();
-        httpTesting.expectOne(REFRESH_URL).flush(tokens(2));
+        httpTesting.expectOne(REFRESH_URL).flush(tokenResponseFor(2));
         await flushStorage();
 
         httpTesting.match((req) => req.url.startsWith('/api/resources')).forEach(unauthorized);
@@ -431,7 +431,7 @@ for (const form of forms) {
           .expectOne('/api/resources?n=0')
           .flush({}, { status: 401, statusText: 'Unauthorized', headers: { 'WWW-Authenticate': challenge } });
         await flushStorage();
-        httpTesting.expectOne(REFRESH_URL).flush(tokens(2));
+        httpTesting.expectOne(REFRESH_URL).flush(tokenResponseFor(2));
         await flushStorage();
         httpTesting.expectOne('/api/resources?n=0').flush('ok');
         await flushStorage();
@@ -476,7 +476,7 @@ for (const form of forms) {
         httpTesting.expectNone('/api/search?q=2');
 
         expect(refresh.cancelled).toBeFalse();
-        refresh.flush(tokens(2));
+        refresh.flush(tokenResponseFor(2));
         await flushStorage();
         expect(store.tokens()?.refreshToken).toBe('rt-2');
         expect(storage.value).toEqual(jasmine.objectContaining({ refreshToken: 'rt-2' }));

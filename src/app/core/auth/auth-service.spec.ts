@@ -7,17 +7,13 @@ import { DEFAULT_AUTH_CONFIG } from './auth-config';
 import { authInterceptor } from './auth-interceptor';
 import { AuthEvent, AuthEvents } from './auth-events';
 import { AuthService } from './auth-service';
-import { TokenResponse } from './token-response';
 import { TokenStore } from './token-store';
 import { flushStorage } from './testing/flush-storage';
 import { MemoryStorage } from './testing/memory-storage';
 import { provideAuthTesting } from './testing/provide-auth-testing';
+import { tokenResponseFor } from './testing/token-response-for';
 
 const { signInUrl, refreshUrl, signOutUrl } = DEFAULT_AUTH_CONFIG;
-
-function tokens(n: number): TokenResponse {
-  return { userId: 'u1', userName: 'demo', authorizationToken: `at-${n}`, refreshToken: `rt-${n}`, tokenType: 'Bearer', expiresIn: 300 };
-}
 
 /** The events without their tab and time stamps. */
 function kinds(events: AuthEvent[]): object[] {
@@ -70,7 +66,7 @@ describe('AuthService', () => {
         const before = Date.now();
         auth.signIn('demo', 'demo-password').subscribe((pair) => (userName = pair.userName));
         const req = httpTesting.expectOne(signInUrl);
-        req.flush(tokens(1));
+        req.flush(tokenResponseFor(1));
         await flushStorage();
         const { expiresAt, ...pair } = store.tokens()!;
 
@@ -91,7 +87,7 @@ describe('AuthService', () => {
         let error: HttpErrorResponse | undefined;
 
         auth.signIn('demo', 'demo-password').subscribe({ error: (e) => (error = e) });
-        httpTesting.expectOne(signInUrl).flush({ ...tokens(1), authorizationToken: undefined });
+        httpTesting.expectOne(signInUrl).flush({ ...tokenResponseFor(1), authorizationToken: undefined });
         await flushStorage();
 
         expect(error).toBeInstanceOf(HttpErrorResponse);
@@ -127,7 +123,7 @@ describe('AuthService', () => {
         auth.refreshAccessToken().subscribe((token) => received.push(token));
         auth.refreshAccessToken().subscribe((token) => received.push(token));
         await flushStorage();
-        httpTesting.expectOne(refreshUrl).flush(tokens(2));
+        httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2));
         await flushStorage();
 
         expect(received).toEqual(['at-2', 'at-2']);
@@ -168,7 +164,7 @@ describe('AuthService', () => {
         let third: unknown;
         auth.refreshAccessToken().subscribe((token) => (third = token));
         await flushStorage();
-        httpTesting.expectOne(refreshUrl).flush(tokens(2));
+        httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2));
         await flushStorage();
 
         expect([second, third]).toEqual(['at-2', 'at-2']);
@@ -188,7 +184,7 @@ describe('AuthService', () => {
         auth.signOut();
         httpTesting.expectOne(signOutUrl).flush(null, { status: 204, statusText: 'No Content' });
         await flushStorage();
-        refresh.flush(tokens(2));
+        refresh.flush(tokenResponseFor(2));
         await flushStorage();
 
         const retire = httpTesting.expectOne(signOutUrl);
@@ -213,7 +209,7 @@ describe('AuthService', () => {
 
         signInAs(7, 's2');
         await flushStorage();
-        refresh.flush(tokens(2));
+        refresh.flush(tokenResponseFor(2));
         await flushStorage();
 
         const retire = httpTesting.expectOne(signOutUrl);
@@ -235,7 +231,7 @@ describe('AuthService', () => {
 
         auth.refreshAccessToken().subscribe({ error: (e) => (error = e) });
         await flushStorage();
-        httpTesting.expectOne(refreshUrl).flush({ ...tokens(2), refreshToken: undefined });
+        httpTesting.expectOne(refreshUrl).flush({ ...tokenResponseFor(2), refreshToken: undefined });
         await flushStorage();
 
         expect(error).toBeInstanceOf(HttpErrorResponse);
@@ -261,7 +257,7 @@ describe('AuthService', () => {
 
         jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshTimeoutMs + 1);
         const cancelledAtTimeout = refresh.cancelled;
-        refresh.flush(tokens(2));
+        refresh.flush(tokenResponseFor(2));
         await flushStorage();
 
         expect(error?.statusText).toBe('Refresh timed out');
@@ -284,7 +280,7 @@ describe('AuthService', () => {
         expect(kinds(events)).toContain({ type: 'refresh-failed', terminal: false, status: 0 });
         auth.refreshAccessToken().subscribe();
         await flushStorage();
-        httpTesting.expectOne(refreshUrl).flush(tokens(2));
+        httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2));
         await flushStorage();
       });
     });
@@ -295,7 +291,7 @@ describe('AuthService', () => {
         await flushStorage();
         auth.refreshAccessToken().subscribe();
         await flushStorage();
-        httpTesting.expectOne(refreshUrl).flush(tokens(2));
+        httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2));
         await flushStorage();
 
         auth.refreshAccessToken().subscribe();
@@ -318,7 +314,7 @@ describe('AuthService', () => {
         await flushStorage();
 
         expect(status).toBe(401);
-        httpTesting.expectOne(refreshUrl).flush(tokens(2));
+        httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2));
         await flushStorage();
         expect(store.refreshToken()).toBe('rt-2');
       });

@@ -11,9 +11,9 @@ import { FakeLockManager } from './testing/fake-lock-manager';
 import { flushStorage } from './testing/flush-storage';
 import { MemoryStorage } from './testing/memory-storage';
 import { provideAuthTesting } from './testing/provide-auth-testing';
+import { tokenResponseFor } from './testing/token-response-for';
 import { SiblingTab } from './testing/sibling-tab';
 import { TokenPair } from './token-pair';
-import { TokenResponse } from './token-response';
 import { TokenStore } from './token-store';
 
 const { refreshUrl, signOutUrl } = DEFAULT_AUTH_CONFIG;
@@ -26,10 +26,6 @@ const pair = (n: number): TokenPair => ({
   refreshToken: `rt-${n}`,
 });
 const alice: TokenPair = { sessionId: 's2', userId: 'u2', userName: 'alice', accessToken: 'at-alice', refreshToken: 'rt-alice' };
-
-function answer(n: number): TokenResponse {
-  return { userId: 'u1', userName: 'demo', authorizationToken: `at-${n}`, refreshToken: `rt-${n}`, tokenType: 'Bearer', expiresIn: 300 };
-}
 
 function unauthorized(req: TestRequest): void {
   req.flush({ error: 'invalid_token' }, { status: 401, statusText: 'Unauthorized' });
@@ -128,7 +124,7 @@ describe('the auth layer across tabs', () => {
       sendMany(1);
       unauthorized(httpTesting.expectOne('/api/resources?n=0'));
       await flushStorage();
-      httpTesting.expectOne(refreshUrl).flush(answer(2));
+      httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2));
       await flushStorage();
       httpTesting.expectOne('/api/resources?n=0').flush('ok');
 
@@ -165,7 +161,7 @@ describe('the auth layer across tabs', () => {
       // This tab is paused meanwhile, so it hears neither the sign-out nor the sign-in.
       sibling.write(null, false);
       sibling.write(alice, false);
-      refresh.flush(answer(2));
+      refresh.flush(tokenResponseFor(2));
       await flushStorage();
 
       expect(resources()).toEqual([]);
@@ -241,7 +237,7 @@ describe('the auth layer across tabs', () => {
       const later = sendMany(1);
       unauthorized(httpTesting.expectOne('/api/resources?n=0'));
       await flushStorage();
-      httpTesting.expectOne(refreshUrl).flush(answer(2));
+      httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2));
       await flushStorage();
       httpTesting.expectOne('/api/resources?n=0').flush('ok');
       expect(later[0].body).toBe('ok');
@@ -251,10 +247,10 @@ describe('the auth layer across tabs', () => {
   describe('when the refresh answers 200 with a body that lacks the promised fields', () => {
     const bodies: readonly [string, object | string][] = [
       ['an empty object', {}],
-      ['no refresh token', { ...answer(2), refreshToken: undefined }],
-      ['an access token with a non-ASCII character', { ...answer(2), authorizationToken: 'at-ü' }],
-      ['an access token of 100 kB', { ...answer(2), authorizationToken: 'a'.repeat(100_000) }],
-      ['a negative lifetime', { ...answer(2), expiresIn: -1 }],
+      ['no refresh token', { ...tokenResponseFor(2), refreshToken: undefined }],
+      ['an access token with a non-ASCII character', { ...tokenResponseFor(2), authorizationToken: 'at-ü' }],
+      ['an access token of 100 kB', { ...tokenResponseFor(2), authorizationToken: 'a'.repeat(100_000) }],
+      ['a negative lifetime', { ...tokenResponseFor(2), expiresIn: -1 }],
       ['text', 'ok'],
     ];
     for (const [name, body] of bodies) {

@@ -5,7 +5,6 @@ import { provideRouter } from '@angular/router';
 
 import { DEFAULT_AUTH_CONFIG } from './auth-config';
 import { authInterceptor } from './auth-interceptor';
-import { TokenResponse } from './token-response';
 import {
   MAX_REFRESH_LEAD_MS,
   MIN_PROACTIVE_LIFETIME_MS,
@@ -15,6 +14,7 @@ import {
 } from './refresh-scheduler';
 import { flushStorage } from './testing/flush-storage';
 import { provideAuthTesting } from './testing/provide-auth-testing';
+import { tokenResponseFor } from './testing/token-response-for';
 import { TokenPair } from './token-pair';
 import { TokenStore } from './token-store';
 
@@ -25,17 +25,6 @@ const TTL_MS = 300_000;
 const DUE_MS = TTL_MS - MAX_REFRESH_LEAD_MS;
 /** A refreshed pair expires the nominal `expiresIn` after its receipt, so the next refresh is due as long after it. */
 const NEXT_DUE_MS = DUE_MS;
-
-function tokens(n: number): TokenResponse {
-  return {
-    userId: 'u1',
-    userName: 'demo',
-    authorizationToken: `at-${n}`,
-    refreshToken: `rt-${n}`,
-    tokenType: 'Bearer',
-    expiresIn: TTL_MS / 1000,
-  };
-}
 
 function pairExpiringAt(expiresAt: number, n = 1): TokenPair {
   return { sessionId: 's1', userId: 'u1', userName: 'demo', accessToken: `at-${n}`, refreshToken: `rt-${n}`, expiresAt };
@@ -81,7 +70,7 @@ describe('RefreshScheduler', () => {
       httpTesting.expectNone(refreshUrl);
 
       await advance(1);
-      httpTesting.expectOne(refreshUrl).flush(tokens(2));
+      httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2, TTL_MS / 1000));
       await flushStorage();
       TestBed.tick();
       await advance(NEXT_DUE_MS - 1);
@@ -89,7 +78,7 @@ describe('RefreshScheduler', () => {
       httpTesting.expectNone(refreshUrl);
       expect(store.accessToken()).toBe('at-2');
       await advance(1);
-      httpTesting.expectOne(refreshUrl).flush(tokens(3));
+      httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(3, TTL_MS / 1000));
       await flushStorage();
     });
   });
@@ -151,7 +140,7 @@ describe('RefreshScheduler', () => {
       TestBed.inject(HttpClient).get('/api/resources').subscribe();
 
       expect(httpTesting.expectOne('/api/resources').request.headers.get('Authorization')).toBe('Bearer at-1');
-      refresh.flush(tokens(2));
+      refresh.flush(tokenResponseFor(2, TTL_MS / 1000));
       await flushStorage();
     });
   });
@@ -167,7 +156,7 @@ describe('RefreshScheduler', () => {
       jasmine.clock().tick(DUE_MS);
       request.flush({ error: 'invalid_token' }, { status: 401, statusText: 'Unauthorized' });
       await flushStorage();
-      httpTesting.expectOne(refreshUrl).flush(tokens(2));
+      httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2, TTL_MS / 1000));
       await flushStorage();
       const retry = httpTesting.expectOne('/api/resources');
       retry.flush('ok');
@@ -191,7 +180,7 @@ describe('RefreshScheduler', () => {
       http.get('/api/second').subscribe();
       await flushStorage();
       httpTesting.expectNone('/api/second');
-      refresh.flush(tokens(2));
+      refresh.flush(tokenResponseFor(2, TTL_MS / 1000));
       await flushStorage();
 
       expect(httpTesting.expectOne('/api/second').request.headers.get('Authorization')).toBe('Bearer at-2');
@@ -210,7 +199,7 @@ describe('RefreshScheduler', () => {
       httpTesting.expectNone(refreshUrl);
       await advance(1);
 
-      httpTesting.expectOne(refreshUrl).flush(tokens(2));
+      httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2, TTL_MS / 1000));
       await flushStorage();
       expect(store.refreshToken()).toBe('rt-2');
     });
@@ -229,7 +218,7 @@ describe('RefreshScheduler', () => {
       document.dispatchEvent(new Event('visibilitychange'));
       await flushStorage();
 
-      httpTesting.expectOne(refreshUrl).flush(tokens(2));
+      httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2, TTL_MS / 1000));
       await flushStorage();
     });
 
@@ -240,7 +229,7 @@ describe('RefreshScheduler', () => {
       window.dispatchEvent(new Event('online'));
       await flushStorage();
 
-      httpTesting.expectOne(refreshUrl).flush(tokens(2));
+      httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2, TTL_MS / 1000));
       await flushStorage();
     });
 
@@ -263,7 +252,7 @@ describe('RefreshScheduler', () => {
       httpTesting.expectNone(refreshUrl);
       await advance(10_000);
 
-      httpTesting.expectOne(refreshUrl).flush(tokens(2));
+      httpTesting.expectOne(refreshUrl).flush(tokenResponseFor(2, TTL_MS / 1000));
       await flushStorage();
     });
   });
