@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { execFile } from 'node:child_process';
-import { createHmac, hkdfSync, randomBytes, scryptSync } from 'node:crypto';
+import { createHmac, randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import request from 'supertest';
 import { createApp } from './app';
 import { PasswordHasher } from './auth/password-hasher';
 import { seedUser } from './auth/seed-user';
-import type { TokenResponse } from './auth/token-service';
+import { refreshTokenKey, type TokenResponse } from './auth/token-service';
 import { UserStore } from './auth/user-store';
 import { loadConfig, type Config, type Env } from './config';
 import { openDatabase, type Db } from './database';
@@ -81,9 +81,9 @@ export function appAccessKey(config: Config): Buffer {
   return Buffer.from(config.jwtSecret);
 }
 
-/** The key the app MACs refresh tokens with (HKDF of JWT_SECRET); an access token MACed with it must be refused. */
+/** The key the app MACs refresh tokens with, as the app derives it; an access token MACed with it must be refused. */
 export function appRefreshKey(config: Config): Buffer {
-  return Buffer.from(hkdfSync('sha256', config.jwtSecret, Buffer.alloc(0), 'refresh-token', 32));
+  return refreshTokenKey(config.jwtSecret);
 }
 
 /** Builds a JWT by hand (jsonwebtoken refuses to sign malformed claims); HS-signed with `key`, or unsigned for `alg: none`. */

@@ -63,7 +63,7 @@ export class TokenService {
     // JWT_SECRET is the HS256 key, as the contract says, so other services can verify our access tokens with it.
     // The refresh-token MAC gets its own key, derived from it, so neither kind of token can be forged from the other.
     this.accessKey = createSecretKey(Buffer.from(deps.config.jwtSecret));
-    this.refreshKey = deriveKey(deps.config.jwtSecret, 'refresh-token');
+    this.refreshKey = refreshTokenKey(deps.config.jwtSecret);
   }
 
   /** Opens a new session for valid credentials; otherwise throws 401 `invalid_credentials`, the same for unknown users. */
@@ -191,8 +191,9 @@ export class TokenService {
   }
 }
 
-function deriveKey(secret: string, info: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
+/** The key refresh tokens are MACed with: HKDF of `jwtSecret`, so neither kind of token can be forged from the other. */
+export function refreshTokenKey(jwtSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', jwtSecret, Buffer.alloc(0), 'refresh-token', 32));
 }
 
 function invalidCredentials(): HttpError {
