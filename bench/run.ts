@@ -16,7 +16,7 @@ import { formatPart, type PartResult } from './part-result';
 import { benchRefreshStorm } from './refresh-storm';
 import { benchServerThroughput } from './server-throughput';
 import { benchSignInFlood } from './sign-in-flood';
-import { startTokenServer } from './start-token-server';
+import { startTokenServer } from '../server/start-token-server';
 
 const ROOT = join(__dirname, '..');
 const LOAD_SECONDS = Number(process.env['BENCH_LOAD_SECONDS'] ?? 10);

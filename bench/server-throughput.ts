@@ -2,7 +2,7 @@ import autocannon, { type Client, type Options, type Result } from 'autocannon';
 
 import { PasswordHasher } from '../server/auth/password-hasher';
 import type { PartResult } from './part-result';
-import { startTokenServer } from './start-token-server';
+import { startTokenServer } from '../server/start-token-server';
 
 const SESSIONS = 50;
 const CONNECTIONS = 10;

@@ -1,7 +1,7 @@
 import autocannon, { type Result } from 'autocannon';
 
 import { formatPart, type PartResult } from './part-result';
-import { startTokenServer } from './start-token-server';
+import { startTokenServer } from '../server/start-token-server';
 
 const FLOOD = 200;
 const CONNECTIONS = 10;

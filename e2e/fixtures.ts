@@ -1,13 +1,10 @@
 import { test as base, expect, Page, Request } from '@playwright/test';
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { PasswordHasher } from '../server/auth/password-hasher';
 import { seedUser } from '../server/auth/seed-user';
 import { UserStore } from '../server/auth/user-store';
 import { openDatabase } from '../server/database';
+import { startTokenServer } from '../server/start-token-server';
 
 /** One HTTP exchange the page made, as the browser saw it. */
 export interface Exchange {
@@ -55,29 +52,17 @@ interface TestFixtures {
   network: NetworkLog;
 }
 
-const ROOT = join(__dirname, '..');
-
 /** Playwright's `test`, with a real token server per worker and a network recorder per page. */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   serverEnv: [{}, { scope: 'worker', option: true }],
   serverUsers: [{}, { scope: 'worker', option: true }],
   serverUrl: [
     async ({ serverEnv, serverUsers }, use) => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'atr-e2e-'));
-      await seedUsers(dataDir, serverUsers);
-      const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], {
-        cwd: ROOT,
-        // Only PATH from the outer environment: a HOST, JWT_SECRET or TTL in the shell must not change the test server.
-        env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...serverEnv },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const server = await startTokenServer({ LOG_LEVEL: 'warn', ...serverEnv }, (dataDir) => seedUsers(dataDir, serverUsers));
       try {
-        const url = await listeningUrl(server);
-        await waitForHealth(url);
-        await use(url);
+        await use(server.url);
       } finally {
-        server.kill('SIGTERM');
-        rmSync(dataDir, { recursive: true, force: true });
+        await server.stop();
       }
     },
     { scope: 'worker', timeout: 30_000 },
@@ -101,34 +86,6 @@ async function toExchange(request: Request): Promise<Exchange | null> {
     authorization: (await request.allHeaders())['authorization'] ?? null,
     body: response ? await response.text().catch(() => null) : null,
   };
-}
-
-function listeningUrl(server: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    server.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        resolve(match[1]);
-      }
-    });
-    server.once('exit', (code) => reject(new Error(`Token server exited with ${code}: ${output}`)));
-  });
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const healthy = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (healthy) {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Token server at ${url} never answered /healthz`);
 }
 
 async function seedUsers(dataDir: string, users: Record<string, string>): Promise<void> {

@@ -3,20 +3,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A running token server on loopback; `stop()` ends it and deletes its data. */
+/** A token server running as its own process on loopback; `stop()` ends it and deletes its data. */
 export interface TokenServer {
   readonly url: string;
+  /** Its DATA_DIR, fresh for this server. */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
 const ROOT = join(__dirname, '..');
 
-/** Starts `server/main.ts` on a free 127.0.0.1 port with a fresh DATA_DIR and silent logs, plus `env`; resolves once /healthz answers. */
-export async function startTokenServer(env: Record<string, string> = {}): Promise<TokenServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'atr-bench-data-'));
+/**
+ * For e2e and bench: starts `server/main.ts` on a free 127.0.0.1 port with a fresh DATA_DIR and silent logs, plus
+ * `env`; `prepare` runs on the DATA_DIR first (to seed users, say). Resolves once /healthz answers. Only PATH comes
+ * from the outer environment, so a HOST, JWT_SECRET or TTL set in the shell cannot change the server under test.
+ */
+export async function startTokenServer(
+  env: Record<string, string> = {},
+  prepare?: (dataDir: string) => Promise<void>,
+): Promise<TokenServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'atr-server-'));
+  await prepare?.(dataDir);
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -37,16 +47,24 @@ export async function startTokenServer(env: Record<string, string> = {}): Promis
       });
       void exited.then(() => reject(new Error(`Token server exited before listening: ${output}`)));
     });
-    const healthy = await fetch(`${url}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (!healthy) {
-      throw new Error(`Token server at ${url} does not answer /healthz`);
-    }
-    return { url, stop };
+    await waitForHealth(url);
+    return { url, dataDir, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const healthy = await fetch(`${url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Token server at ${url} never answered /healthz`);
 }
