@@ -25,7 +25,11 @@ window.bench = {
     const app = await (stormApp ??= createAuthApp());
     if (broken) {
       // What the demo's "Break access token" button does.
-      app.get(TokenStore).setAccessToken('broken-access-token');
+      const store = app.get(TokenStore);
+      const pair = store.tokens();
+      if (pair) {
+        await store.replace(pair, { ...pair, accessToken: 'broken-access-token' });
+      }
     }
     return fireStorm(app.get(HttpClient), urls);
   },

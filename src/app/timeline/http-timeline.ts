@@ -91,7 +91,7 @@ export class HttpTimeline {
     if (req.context.get(BYPASS_AUTH)) {
       return req.url === this.refreshUrl ? 'refresh' : 'auth';
     }
-    const attempt = req.context.get(AUTH_ATTEMPT).attempt;
+    const attempt = req.context.get(AUTH_ATTEMPT);
     return attempt === 'first' || attempt === 'queued' ? 'request' : attempt;
   }
 }

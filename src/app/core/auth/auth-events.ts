@@ -15,8 +15,8 @@ export type AuthEventKind =
   | { readonly type: 'refresh-failed'; readonly terminal: boolean; readonly status: number }
   | { readonly type: 'lock-wait-timed-out' }
   | { readonly type: 'adopted-from-tab' }
-  | { readonly type: 'request-queued'; readonly url: string }
-  | { readonly type: 'late-401-replayed'; readonly url: string }
+  | { readonly type: 'request-queued' }
+  | { readonly type: 'late-401-replayed' }
   | { readonly type: 'signed-out'; readonly reason: SignOutReason };
 
 /** An auth event with the tab it happened in and when (epoch ms). */

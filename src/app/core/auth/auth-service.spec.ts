@@ -131,23 +131,6 @@ describe('AuthService', () => {
       });
     });
 
-    describe('when a refresh runs and is rejected', () => {
-      it('publishes what started it, then the cleared token, without the stream ever erroring', async () => {
-        signInAs(1);
-        await flushStorage();
-        const states: unknown[] = [];
-        auth.refreshState$.subscribe({ next: (state) => states.push(state), error: fail, complete: fail });
-
-        auth.refreshAccessToken().subscribe({ error: () => undefined });
-        await flushStorage();
-        httpTesting.expectOne(refreshUrl).flush({ error: 'invalid_grant' }, { status: 400, statusText: 'Bad Request' });
-        await flushStorage();
-
-        expect(states).toContain({ refreshing: 'unauthorized', accessToken: 'at-1' });
-        expect(states.at(-1)).toEqual({ refreshing: null, accessToken: null });
-      });
-    });
-
     describe('when a caller asks again the moment a refresh failed', () => {
       it('starts one new refresh that later callers join, instead of re-running the failed one behind their backs', async () => {
         signInAs(1);

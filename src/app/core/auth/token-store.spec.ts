@@ -184,15 +184,23 @@ describe('TokenStore', () => {
     });
   });
 
-  describe('setAccessToken', () => {
-    it('replaces only the access token, at once and in storage', async () => {
+  describe('compareStored', () => {
+    it("tells the same pair, a sibling's rotation, another session and a sign-out apart, as storage holds them now", async () => {
       await store.set(PAIR);
+      const same = await store.compareStored(PAIR);
+      sibling.write(ROTATED, false);
+      const rotated = await store.compareStored(PAIR);
+      sibling.write({ ...ROTATED, sessionId: 's2', userId: 'u2', userName: 'alice' }, false);
+      const other = await store.compareStored(PAIR);
+      sibling.write(null, false);
+      const signedOut = await store.compareStored(PAIR);
 
-      store.setAccessToken('broken');
-      expect(store.tokens()).toEqual({ ...PAIR, accessToken: 'broken' });
-      await store.reload();
-
-      expect(storage.value).toEqual({ ...PAIR, accessToken: 'broken' });
+      expect([same, rotated, other, signedOut]).toEqual([
+        { kind: 'same' },
+        { kind: 'rotated', pair: ROTATED },
+        { kind: 'other-session' },
+        { kind: 'signed-out' },
+      ]);
     });
   });
 });

@@ -4,6 +4,13 @@ import { Observable, Subject } from 'rxjs';
 import { TokenPair, parseTokenPair, sameSession } from './token-pair';
 import { TOKEN_CHANNEL, TOKEN_STORAGE } from './token-storage';
 
+/** How storage stands against a pair a tab presented: the same, rotated by a sibling tab, another session, or signed out. */
+export type StoredComparison =
+  | { readonly kind: 'same' }
+  | { readonly kind: 'rotated'; readonly pair: TokenPair }
+  | { readonly kind: 'other-session' }
+  | { readonly kind: 'signed-out' };
+
 /**
  * The token pair: a signal as this tab's synchronous view, backed by the {@link TOKEN_STORAGE} that all tabs share.
  * Decisions that other tabs could race (rotate or adopt) re-read storage; bad stored data means signed out.
@@ -42,15 +49,6 @@ export class TokenStore {
     return this.write(() => pair);
   }
 
-  /** Replaces only the access token; the demo's "Break access token" uses it. */
-  setAccessToken(accessToken: string): void {
-    const pair = this.pair();
-    if (pair) {
-      this.pair.set({ ...pair, accessToken });
-      void this.replace(pair, this.pair());
-    }
-  }
-
   /** Forgets the pair, here and for every tab. */
   clear(): Promise<boolean> {
     this.pair.set(null);
@@ -63,6 +61,18 @@ export class TokenStore {
    */
   replace(expected: TokenPair, next: TokenPair | null): Promise<boolean> {
     return this.write((stored) => (parseTokenPair(stored)?.refreshToken === expected.refreshToken ? next : undefined));
+  }
+
+  /** Re-reads storage and says how it stands against `presented`: the same pair, a sibling's rotation, another session, or none. */
+  async compareStored(presented: TokenPair): Promise<StoredComparison> {
+    const current = await this.reload();
+    if (!current) {
+      return { kind: 'signed-out' };
+    }
+    if (!sameSession(current, presented)) {
+      return { kind: 'other-session' };
+    }
+    return current.refreshToken === presented.refreshToken ? { kind: 'same' } : { kind: 'rotated', pair: current };
   }
 
   /** Re-reads storage, which another tab may have changed, and resolves with what it holds now. */

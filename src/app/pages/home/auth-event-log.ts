@@ -86,9 +86,9 @@ function describeEvent(event: AuthEvent): string {
     case 'adopted-from-tab':
       return 'adopted the tokens another tab rotated; no refresh call';
     case 'request-queued':
-      return `${event.url} waits for the refresh`;
+      return 'a request waits for the refresh';
     case 'late-401-replayed':
-      return `late 401 on ${event.url}: replayed with the newer token`;
+      return 'late 401: replayed with the newer token';
     case 'signed-out':
       return `signed out (${event.reason})`;
   }

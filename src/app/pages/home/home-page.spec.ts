@@ -65,6 +65,8 @@ describe('HomePage', () => {
       await flushStorage();
 
       buttonNamed('Break access token').click();
+      await flushStorage();
+      await fixture.whenStable();
       buttonNamed('Send 3 requests').click();
       const first = resourceRequests();
       first.forEach((req: TestRequest) => req.flush({ error: 'invalid_token' }, { status: 401, statusText: 'Unauthorized' }));

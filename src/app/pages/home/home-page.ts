@@ -44,6 +44,8 @@ export class HomePage {
   protected readonly count = signal(3);
   protected readonly latency = signal<Latency>('none');
   protected readonly responses = signal<readonly BatchResponse[]>([]);
+  /** True while the broken token is being stored; sending waits for it. */
+  protected readonly breaking = signal(false);
   protected readonly events = inject(AuthEventHistory).events;
   protected readonly countValid = computed(() => Number.isInteger(this.count()) && this.count() >= 1 && this.count() <= MAX_REQUESTS);
 
@@ -81,8 +83,14 @@ export class HomePage {
     }
   }
 
-  protected breakAccessToken(): void {
-    this.store.setAccessToken('broken-access-token');
+  // The demo's stand-in for an access token the server stopped accepting: same session, a token it refuses.
+  protected async breakAccessToken(): Promise<void> {
+    const pair = this.store.tokens();
+    if (pair) {
+      this.breaking.set(true);
+      await this.store.replace(pair, { ...pair, accessToken: 'broken-access-token' });
+      this.breaking.set(false);
+    }
   }
 
   protected signOut(): void {

@@ -1,0 +1,140 @@
+import { HttpClient, HttpErrorResponse } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { Observable, defer, firstValueFrom, map, tap, throwError, timeout } from 'rxjs';
+
+import { AUTH_CONFIG } from './auth-config';
+import { AuthEvents } from './auth-events';
+import { bypassAuth } from './bypass-auth';
+import { TabLock } from './tab-lock';
+import { TokenPair, sameSession } from './token-pair';
+import { pairFromResponse } from './token-response';
+import { TokenStore } from './token-store';
+
+/** The Web Lock that makes a refresh single-flight across the tabs of an origin. */
+export const REFRESH_LOCK = 'angular-token-refresh.refresh';
+
+/** The server refused the refresh token (400/401, `invalid_grant`) and the pair was cleared: the session is over. */
+export class RefreshRejected extends HttpErrorResponse {}
+
+/**
+ * Rotates the token pair of one session under the cross-tab lock: it adopts a sibling tab's rotation, or presents
+ * the refresh token once and commits the answer before letting go of the lock, so the next holder reads it.
+ */
+@Injectable({ providedIn: 'root' })
+export class TokenRotation {
+  private readonly http = inject(HttpClient);
+  private readonly store = inject(TokenStore);
+  private readonly config = inject(AUTH_CONFIG);
+  private readonly events = inject(AuthEvents);
+  private readonly tabLock = inject(TabLock);
+
+  /**
+   * The new access token of `presented`'s session. Fails with 401 when that session ended meanwhile (signed out,
+   * or replaced by another sign-in), with {@link RefreshRejected} when the server refused, and transiently (network,
+   * 5xx, timeout, an unusable answer, a lock held past `lockWaitMs`) otherwise, keeping the pair.
+   */
+  run(presented: TokenPair): Observable<string> {
+    let locked = false;
+    const underLock = defer(() => {
+      locked = true;
+      return this.rotateUnderLock(presented);
+    });
+    return this.tabLock
+      .run(REFRESH_LOCK, () => underLock)
+      .pipe(
+        tap({
+          error: () => {
+            if (!locked) {
+              // The lock was never granted (a paused holder): nothing was sent, and the session is kept.
+              this.events.emit({ type: 'lock-wait-timed-out' });
+            }
+          },
+        }),
+      );
+  }
+
+  /** Retires `refreshToken` on the server, best effort: signing out locally must not wait on, or fail with, the network. */
+  revoke(refreshToken: string): void {
+    this.http.post(this.config.signOutUrl, { refreshToken }, { context: bypassAuth() }).subscribe({ error: () => undefined });
+  }
+
+  // Every pair adopted here must belong to the session the waiting requests were made for.
+  private async rotateUnderLock(presented: TokenPair): Promise<string> {
+    const stored = await this.store.compareStored(presented);
+    if (stored.kind === 'signed-out' || stored.kind === 'other-session') {
+      // Signed out, or another sign-in replaced the session, while this tab waited: its requests must not go out.
+      throw this.sessionEnded(stored.kind === 'signed-out' ? 'Signed out in another tab' : 'Another sign-in replaced the session');
+    }
+    if (stored.kind === 'rotated') {
+      // Another tab rotated meanwhile: presenting the old refresh token now would be reuse.
+      this.events.emit({ type: 'adopted-from-tab' });
+      return stored.pair.accessToken;
+    }
+    let next: TokenPair;
+    try {
+      next = await this.present(presented);
+    } catch (error: unknown) {
+      return this.fail(error, presented);
+    }
+    if (await this.store.replace(presented, next)) {
+      this.events.emit({ type: 'refresh-succeeded' });
+      return next.accessToken;
+    }
+    const current = this.store.tokens();
+    if (current && sameSession(current, presented)) {
+      // Without Web Locks a sibling tab may have rotated too; the pair in storage stands.
+      return current.accessToken;
+    }
+    // The session ended while the refresh was in flight: stay signed out, and retire the pair it brought.
+    this.revoke(next.refreshToken);
+    throw this.sessionEnded('The session ended during the refresh');
+  }
+
+  private present(presented: TokenPair): Promise<TokenPair> {
+    const body = { refreshToken: presented.refreshToken };
+    const answer$ = this.http.post<unknown>(this.config.refreshUrl, body, { context: bypassAuth() }).pipe(
+      timeout({ first: this.config.refreshAbandonMs, with: () => throwError(() => refreshTimedOut(this.config.refreshUrl)) }),
+      // An answer without the promised fields is the server's fault, not the session's: fail transiently, keep the pair.
+      map((response) => pairFromResponse(response, presented.sessionId) ?? malformedAnswer(this.config.refreshUrl)),
+    );
+    return firstValueFrom(answer$);
+  }
+
+  private async fail(error: unknown, presented: TokenPair): Promise<string> {
+    // Only the server saying no (invalid_grant) ends the session; network errors, 5xx and timeouts keep it.
+    const rejected = error instanceof HttpErrorResponse && (error.status === 400 || error.status === 401) ? error : null;
+    this.events.emit({
+      type: 'refresh-failed',
+      terminal: rejected !== null,
+      status: error instanceof HttpErrorResponse ? error.status : 0,
+    });
+    if (!rejected) {
+      throw error;
+    }
+    if (await this.store.replace(presented, null)) {
+      const { error: body, headers, status, statusText, url } = rejected;
+      throw new RefreshRejected({ error: body, headers, status, statusText, url: url ?? undefined });
+    }
+    // Without Web Locks a sibling tab may have rotated meanwhile; its session is still good.
+    const current = this.store.tokens();
+    if (current && sameSession(current, presented)) {
+      this.events.emit({ type: 'adopted-from-tab' });
+      return current.accessToken;
+    }
+    throw error;
+  }
+
+  private sessionEnded(statusText: string): HttpErrorResponse {
+    return new HttpErrorResponse({ status: 401, statusText, url: this.config.refreshUrl });
+  }
+}
+
+/** The transient error of a refresh that took too long: status 0, as for a network error. */
+export function refreshTimedOut(url: string): HttpErrorResponse {
+  return new HttpErrorResponse({ status: 0, statusText: 'Refresh timed out', url });
+}
+
+/** Throws the transient error of a 200 answer that lacks what the server promises: status 200, as Angular reports invalid JSON. */
+export function malformedAnswer(url: string): never {
+  throw new HttpErrorResponse({ status: 200, statusText: 'Malformed token response', url });
+}
