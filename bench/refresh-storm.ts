@@ -1,5 +1,6 @@
 import type { Browser, Page, Request } from '@playwright/test';
 
+import { staggeredDelays } from '../src/app/pages/home/staggered-delays';
 import type { StormRun } from './harness/bench-harness';
 import { median } from './median';
 import { openHarness } from './open-harness';
@@ -11,8 +12,6 @@ const TARGET = 2.2;
 const TARGET_VARIANT = 'delay=50';
 
 const fixed = (n: number) => Array.from({ length: n }, () => 50);
-// The demo page's "staggered 0–300 ms": request i of n waits i × 300 / (n − 1) ms.
-const staggered = (n: number) => Array.from({ length: n }, (_, i) => Math.round((i * 300) / Math.max(n - 1, 1)));
 
 // `&i=` makes every URL distinct. Chromium lets only one request per URL wait for response headers at a time
 // (its HTTP cache lock), so identical URLs would measure that lock instead of the auth layer; the first variant shows it.
@@ -22,7 +21,7 @@ const VARIANTS = [
   {
     name: 'staggered 0–300',
     sizes: [10, 100, 1000],
-    urls: (n: number) => staggered(n).map((delay, i) => `/api/resources?delay=${delay}&i=${i}`),
+    urls: (n: number) => staggeredDelays(n).map((delay, i) => `/api/resources?delay=${delay}&i=${i}`),
   },
 ];
 

@@ -5,9 +5,10 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { AuthService } from '../../core/auth/auth-service';
 import { TokenStore } from '../../core/auth/token-store';
 import { HttpTimeline, REQUEST_LABEL } from '../../timeline/http-timeline';
+import { RequestTimeline } from '../../timeline/request-timeline';
 import { AuthEventHistory } from './auth-event-history';
 import { AuthEventLog } from './auth-event-log';
-import { RequestTimeline } from './request-timeline';
+import { staggeredDelays } from './staggered-delays';
 
 /** How long the server waits before answering each request of a batch. */
 export type Latency = 'none' | 'staggered';
@@ -21,7 +22,6 @@ export interface BatchResponse {
 
 const RESOURCE_URL = '/api/resources';
 const MAX_REQUESTS = 100;
-const STAGGER_MS = 300;
 
 /** The demo: load the protected resource, break the token, fire N requests and watch one refresh serve them all. */
 @Component({
@@ -72,8 +72,9 @@ export class HomePage {
     const n = this.count();
     this.timeline.reset();
     this.responses.set(Array.from({ length: n }, (_, i) => ({ n: i + 1, status: null, text: 'pending…' })));
+    const delays = this.latency() === 'staggered' ? staggeredDelays(n) : [];
     for (let i = 1; i <= n; i++) {
-      const delay = this.latency() === 'staggered' ? Math.round(((i - 1) * STAGGER_MS) / Math.max(n - 1, 1)) : 0;
+      const delay = delays[i - 1] ?? 0;
       const url = delay ? `${RESOURCE_URL}?delay=${delay}` : RESOURCE_URL;
       this.get(url, `#${i}`).subscribe({
         next: (body) => this.record({ n: i, status: 200, text: body }),

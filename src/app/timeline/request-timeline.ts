@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 
-import { TimelineCounts, TimelineEntry } from '../../timeline/http-timeline';
+import { TimelineCounts, TimelineEntry } from './http-timeline';
 
 /** The request timeline: a one-line story, counters, and one row per HTTP attempt with a bar drawn to scale. */
 @Component({
