@@ -5,7 +5,7 @@ import request from 'supertest';
 
 import { appAccessKey, appRefreshKey, createTestApp, DEMO, forgeJwt, validClaims, type TestApp } from './test-app';
 
-/** One hostile request, its checklist row, and the exact answer the contract requires. */
+/** One hostile request, its row in docs/server-checklist.md, and the exact answer docs/api-contract.md requires. */
 interface Row {
   id: string;
   input: string;
