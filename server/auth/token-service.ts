@@ -86,7 +86,7 @@ export class TokenService {
       expiresAt: now + this.deps.config.sessionTtlSeconds * 1000,
     });
     if (!created) throw invalidCredentials();
-    return this.respond(user.id, user.name, sessionId, 0, now + this.deps.config.sessionTtlSeconds * 1000);
+    return this.issueTokens(user.id, user.name, sessionId, 0, now + this.deps.config.sessionTtlSeconds * 1000);
   }
 
   /** Rotates the session of `refreshToken`; a retired token revokes its session; any failure is 400 `invalid_grant`. */
@@ -112,7 +112,7 @@ export class TokenService {
     });
     if (!outcome) throw invalidGrant();
     const { session, counter } = outcome;
-    return this.respond(session.userId, session.userName, session.id, counter, session.expiresAt);
+    return this.issueTokens(session.userId, session.userName, session.id, counter, session.expiresAt);
   }
 
   /** Revokes the session of any authentic refresh token, current or retired; anything else is silently ignored. */
@@ -148,7 +148,7 @@ export class TokenService {
     return isAccessToken ? { valid: true, claims: claims as AccessClaims } : { valid: false, reason: 'The access token is invalid' };
   }
 
-  private respond(userId: string, userName: string, sessionId: string, counter: number, sessionExpiresAt: number): TokenResponse {
+  private issueTokens(userId: string, userName: string, sessionId: string, counter: number, sessionExpiresAt: number): TokenResponse {
     const { config, now } = this.deps;
     const iat = Math.floor(now() / 1000);
     // No access token outlives its session's absolute lifetime.

@@ -14,7 +14,7 @@ import { Router, provideRouter } from '@angular/router';
 import { Subject, Subscription, switchMap } from 'rxjs';
 
 import { DEFAULT_AUTH_CONFIG, provideAuthConfig } from './auth-config';
-import { AuthInterceptor, authInterceptor } from './auth-interceptor';
+import { AUTH_ATTEMPT, AuthInterceptor, authInterceptor } from './auth-interceptor';
 import { BYPASS_AUTH } from './bypass-auth';
 import { MemoryStorage } from './testing/memory-storage';
 import { TokenStore } from './token-store';
@@ -170,6 +170,7 @@ for (const form of forms) {
           const results = sendMany(n);
           const first = httpTesting.match((req) => req.url.startsWith('/api/resources'));
           expect(first.length).toBe(n);
+          expect(first.every((req) => req.request.context.get(AUTH_ATTEMPT) === 'first')).toBeTrue();
           first.forEach(unauthorized);
           await flushStorage();
 
@@ -183,6 +184,7 @@ for (const form of forms) {
           expect(retries.length).toBe(n);
           retries.forEach((req) => {
             expect(bearerOf(req)).toBe('Bearer at-2');
+            expect(req.request.context.get(AUTH_ATTEMPT)).toBe('retry');
             req.flush(`body of ${req.request.url}`);
           });
           expect(results.map((result) => result.body)).toEqual(results.map((_, i) => `body of /api/resources?n=${i}`));
@@ -209,6 +211,7 @@ for (const form of forms) {
         await flushStorage();
         const waited = httpTesting.expectOne('/api/late');
         expect(bearerOf(waited)).toBe('Bearer at-2');
+        expect(waited.request.context.get(AUTH_ATTEMPT)).toBe('queued');
         waited.flush('late');
         await flushStorage();
         expect([results[0].body, late]).toEqual(['first', 'late']);
@@ -255,6 +258,7 @@ for (const form of forms) {
         httpTesting.expectNone(REFRESH_URL);
         const replay = httpTesting.expectOne('/api/resources?n=1');
         expect(bearerOf(replay)).toBe('Bearer at-2');
+        expect(replay.request.context.get(AUTH_ATTEMPT)).toBe('replay');
         replay.flush('b');
         await flushStorage();
         expect(results.map((r) => r.body)).toEqual(['a', 'b']);
