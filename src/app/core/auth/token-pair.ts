@@ -14,7 +14,7 @@ export interface TokenPair {
 export const MAX_TOKEN_LENGTH = 8_192;
 
 /** Whether `value` can go out in an `Authorization` header: visible ASCII, at most {@link MAX_TOKEN_LENGTH} long. */
-export function isSendableToken(value: unknown): value is string {
+function isSendableToken(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value);
 }
 

@@ -1,4 +1,4 @@
-import { TokenPair, isSendableToken } from './token-pair';
+import { TokenPair, parseTokenPair } from './token-pair';
 
 /** Body of a successful sign-in or refresh, as the token server sends it. */
 export interface TokenResponse {
@@ -19,18 +19,17 @@ export function pairFromResponse(response: unknown, sessionId: string, receivedA
     return null;
   }
   const { userId, userName, authorizationToken, refreshToken, tokenType, expiresIn } = response as Record<string, unknown>;
-  const named = [userId, userName].every((value) => typeof value === 'string' && value.length > 0 && value.length <= 1_024);
-  const lifetime = typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0;
-  if (!named || !lifetime || tokenType !== 'Bearer' || !isSendableToken(authorizationToken) || !isSendableToken(refreshToken)) {
+  if (tokenType !== 'Bearer' || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
     return null;
   }
-  return {
+  // The same checks as for a stored pair: names present, tokens sendable as a header.
+  return parseTokenPair({
     sessionId,
-    userId: userId as string,
-    userName: userName as string,
+    userId,
+    userName,
     accessToken: authorizationToken,
     refreshToken,
     // Measured on this device's clock from the moment of receipt, so server clock skew cannot shift it.
     expiresAt: receivedAt + expiresIn * 1000,
-  };
+  });
 }
