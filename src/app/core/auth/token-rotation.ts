@@ -80,10 +80,9 @@ export class TokenRotation {
       this.events.emit({ type: 'refresh-succeeded' });
       return next.accessToken;
     }
-    const current = this.store.tokens();
-    if (current && sameSession(current, presented)) {
-      // Without Web Locks a sibling tab may have rotated too; the pair in storage stands.
-      return current.accessToken;
+    const sibling = this.siblingRotation(presented);
+    if (sibling) {
+      return sibling;
     }
     // The session ended while the refresh was in flight: stay signed out, and retire the pair it brought.
     this.revoke(next.refreshToken);
@@ -115,13 +114,19 @@ export class TokenRotation {
       const { error: body, headers, status, statusText, url } = rejected;
       throw new RefreshRejected({ error: body, headers, status, statusText, url: url ?? undefined });
     }
-    // Without Web Locks a sibling tab may have rotated meanwhile; its session is still good.
-    const current = this.store.tokens();
-    if (current && sameSession(current, presented)) {
+    const sibling = this.siblingRotation(presented);
+    if (sibling) {
       this.events.emit({ type: 'adopted-from-tab' });
-      return current.accessToken;
+      return sibling;
     }
     throw error;
+  }
+
+  // After a refused compare-and-set: without Web Locks a sibling tab may have rotated this session meanwhile, and
+  // then the pair it stored stands. Returns its access token, or null when the session ended.
+  private siblingRotation(presented: TokenPair): string | null {
+    const current = this.store.tokens();
+    return current && sameSession(current, presented) ? current.accessToken : null;
   }
 
   private sessionEnded(statusText: string): HttpErrorResponse {
