@@ -21,6 +21,34 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The demo app uses the library exactly as a consumer does: through its two entry points, never its internals.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/projects/**'], message: "Import from 'angular-token-refresh' or 'angular-token-refresh/testing'." },
+            {
+              regex: '^angular-token-refresh/(?!testing$)',
+              message: "Only 'angular-token-refresh' and 'angular-token-refresh/testing' are public.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A secondary entry point reaches the main one by its package name, as ng-packagr requires.
+    files: ['projects/angular-token-refresh/testing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/src/lib/**', '../src/**'], message: "Import from 'angular-token-refresh'." }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.html'],
     extends: [...angular.configs.templateRecommended, ...angular.configs.templateAccessibility],
   },

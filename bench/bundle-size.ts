@@ -52,7 +52,7 @@ function initialSize(dir: string): InitialSize {
 function initialBudget(): { warning: string; error: string } {
   const workspace = JSON.parse(readFileSync(join(__dirname, '..', 'angular.json'), 'utf8'));
   const budgets: { type: string; maximumWarning: string; maximumError: string }[] =
-    workspace.projects['angular-token-refresh'].architect.build.configurations.production.budgets;
+    workspace.projects['demo'].architect.build.configurations.production.budgets;
   const initial = budgets.find((budget) => budget.type === 'initial')!;
   return { warning: initial.maximumWarning, error: initial.maximumError };
 }

@@ -36,8 +36,9 @@ async function main(): Promise<void> {
     step('Building the app, the harness and a fresh `ng new` app (production)');
     const appDir = join(work, 'app');
     const harnessDir = join(work, 'harness');
-    await ngBuild(ROOT, ['--output-path', appDir]);
+    await ngBuild(ROOT, ['demo', '--output-path', appDir]);
     await ngBuild(ROOT, [
+      'demo',
       '--browser',
       'bench/harness/main.ts',
       '--ts-config',

@@ -70,7 +70,7 @@ export function loadConfig(env: Env): Config {
     hashConcurrency: integer(env, 'HASH_CONCURRENCY', 2, 1, 64),
     hashQueue: integer(env, 'HASH_QUEUE', 32, 0, 10_000),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
-    staticDir: resolve(text(env, 'STATIC_DIR', join(__dirname, '..', 'dist', 'angular-token-refresh', 'browser'))),
+    staticDir: resolve(text(env, 'STATIC_DIR', join(__dirname, '..', 'dist', 'demo', 'browser'))),
   };
 }
 

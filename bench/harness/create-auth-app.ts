@@ -2,9 +2,7 @@ import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { EnvironmentInjector, EnvironmentProviders, Provider, provideZonelessChangeDetection } from '@angular/core';
 import { createApplication } from '@angular/platform-browser';
 import { provideRouter } from '@angular/router';
-
-import { authInterceptor } from '../../src/app/core/auth/auth-interceptor';
-import { provideAuth } from '../../src/app/core/auth/provide-auth';
+import { authInterceptor, provideAuth } from 'angular-token-refresh';
 
 /** Boots an app with the auth layer wired as src/app/app.config.ts wires it (minus the demo's pages and timeline), plus `providers`. */
 export async function createAuthApp(providers: (Provider | EnvironmentProviders)[] = []): Promise<EnvironmentInjector> {

@@ -1,9 +1,8 @@
 import { HttpBackend, HttpClient } from '@angular/common/http';
 import { EnvironmentInjector } from '@angular/core';
 import { lastValueFrom } from 'rxjs';
+import { AuthService, TokenStore } from 'angular-token-refresh';
 
-import { AuthService } from '../../src/app/core/auth/auth-service';
-import { TokenStore } from '../../src/app/core/auth/token-store';
 import { createAuthApp } from './create-auth-app';
 import { fireStorm } from './fire-storm';
 import { measureOverhead } from './measure-overhead';

@@ -1,8 +1,8 @@
 import { HttpBackend, HttpClient, HttpInterceptorFn, HttpResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { provideZonelessChangeDetection } from '@angular/core';
 import { createApplication } from '@angular/platform-browser';
+import { TokenStore } from 'angular-token-refresh';
 
-import { TokenStore } from '../../src/app/core/auth/token-store';
 import { OverheadRuns } from './bench-harness';
 import { createAuthApp } from './create-auth-app';
 import { MemoryBackend } from './memory-backend';

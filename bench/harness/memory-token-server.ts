@@ -1,8 +1,5 @@
 import { HttpErrorResponse, HttpRequest, HttpResponse } from '@angular/common/http';
-
-import { DEFAULT_AUTH_CONFIG } from '../../src/app/core/auth/auth-config';
-import { TokenResponse } from '../../src/app/core/auth/token-response';
-import { TokenPair } from '../../src/app/core/auth/token-pair';
+import { DEFAULT_AUTH_CONFIG, TokenPair, TokenResponse } from 'angular-token-refresh';
 
 /** The token server's refresh contract in memory: one accepted access token and one live refresh token, both rotated by a refresh. */
 export class MemoryTokenServer {

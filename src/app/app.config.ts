@@ -7,10 +7,9 @@ import {
   provideZonelessChangeDetection,
 } from '@angular/core';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
+import { authInterceptor, provideAuth } from 'angular-token-refresh';
 
 import { routes } from './app.routes';
-import { authInterceptor } from './core/auth/auth-interceptor';
-import { provideAuth } from './core/auth/provide-auth';
 import { AuthEventHistory } from './pages/home/auth-event-history';
 import { timelineInterceptor } from './timeline/timeline-interceptor';
 

@@ -1,6 +1,5 @@
 import { Routes } from '@angular/router';
-
-import { authGuard } from './core/auth/auth-guard';
+import { authGuard } from 'angular-token-refresh';
 
 /** `/login` for everyone, `/` for signed-in users only; both pages load lazily. */
 export const routes: Routes = [

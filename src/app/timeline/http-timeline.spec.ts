@@ -2,12 +2,9 @@ import { HttpClient, HttpContext, provideHttpClient, withInterceptors } from '@a
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
+import { DEFAULT_AUTH_CONFIG, TokenStore, authInterceptor } from 'angular-token-refresh';
+import { flushStorage, provideAuthTesting } from 'angular-token-refresh/testing';
 
-import { DEFAULT_AUTH_CONFIG } from '../core/auth/auth-config';
-import { authInterceptor } from '../core/auth/auth-interceptor';
-import { flushStorage } from '../core/auth/testing/flush-storage';
-import { provideAuthTesting } from '../core/auth/testing/provide-auth-testing';
-import { TokenStore } from '../core/auth/token-store';
 import { HttpTimeline, REQUEST_LABEL } from './http-timeline';
 import { timelineInterceptor } from './timeline-interceptor';
 

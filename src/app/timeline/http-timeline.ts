@@ -1,9 +1,6 @@
 import { HttpContextToken, HttpRequest } from '@angular/common/http';
 import { Injectable, computed, inject, signal } from '@angular/core';
-
-import { AUTH_CONFIG } from '../core/auth/auth-config';
-import { AUTH_ATTEMPT } from '../core/auth/auth-interceptor';
-import { BYPASS_AUTH } from '../core/auth/bypass-auth';
+import { AUTH_ATTEMPT, AUTH_CONFIG, BYPASS_AUTH } from 'angular-token-refresh';
 
 /** A label for the timeline row of a request, e.g. its number in a batch. */
 export const REQUEST_LABEL = new HttpContextToken<string | null>(() => null);

@@ -1,7 +1,7 @@
 import { TestBed } from '@angular/core/testing';
+import { AuthEvents } from 'angular-token-refresh';
+import { provideAuthTesting } from 'angular-token-refresh/testing';
 
-import { AuthEvents } from '../../core/auth/auth-events';
-import { provideAuthTesting } from '../../core/auth/testing/provide-auth-testing';
 import { AuthEventHistory, MAX_EVENTS } from './auth-event-history';
 
 describe('AuthEventHistory', () => {

@@ -1,7 +1,6 @@
 import { Injectable, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-
-import { AuthEvent, AuthEvents } from '../../core/auth/auth-events';
+import { AuthEvent, AuthEvents } from 'angular-token-refresh';
 
 /** How many events the demo keeps. */
 export const MAX_EVENTS = 200;

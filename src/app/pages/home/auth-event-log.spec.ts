@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
+import { TAB_ID, AuthEvent } from 'angular-token-refresh';
 
-import { AuthEvent, TAB_ID } from '../../core/auth/auth-events';
 import { AuthEventLog } from './auth-event-log';
 
 describe('AuthEventLog', () => {

@@ -1,6 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
-
-import { AuthEvent, TAB_ID } from '../../core/auth/auth-events';
+import { TAB_ID, AuthEvent } from 'angular-token-refresh';
 
 /** The auth events of this tab and its siblings, newest last, each with the tab it came from. */
 @Component({

@@ -2,14 +2,11 @@ import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
+import { DEFAULT_AUTH_CONFIG, TokenStore, authInterceptor } from 'angular-token-refresh';
+import { flushStorage, provideAuthTesting } from 'angular-token-refresh/testing';
 
-import { DEFAULT_AUTH_CONFIG } from '../../core/auth/auth-config';
-import { authInterceptor } from '../../core/auth/auth-interceptor';
-import { TokenStore } from '../../core/auth/token-store';
 import { timelineInterceptor } from '../../timeline/timeline-interceptor';
 import { HomePage } from './home-page';
-import { flushStorage } from '../../core/auth/testing/flush-storage';
-import { provideAuthTesting } from '../../core/auth/testing/provide-auth-testing';
 
 const TOKENS = { userId: 'u1', userName: 'demo', authorizationToken: 'at-2', refreshToken: 'rt-2', tokenType: 'Bearer', expiresIn: 300 };
 const BODY = 'protected resources, username: demo';

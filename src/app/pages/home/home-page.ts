@@ -1,9 +1,8 @@
 import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { AuthService, TokenStore } from 'angular-token-refresh';
 
-import { AuthService } from '../../core/auth/auth-service';
-import { TokenStore } from '../../core/auth/token-store';
 import { HttpTimeline, REQUEST_LABEL } from '../../timeline/http-timeline';
 import { RequestTimeline } from '../../timeline/request-timeline';
 import { AuthEventHistory } from './auth-event-history';

@@ -2,15 +2,10 @@ import { HttpHeaders, provideHttpClient, withInterceptors } from '@angular/commo
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
+import { DEFAULT_AUTH_CONFIG, TokenStore, authInterceptor } from 'angular-token-refresh';
+import { MemoryStorage, SiblingTab, flushStorage, provideAuthTesting } from 'angular-token-refresh/testing';
 
-import { DEFAULT_AUTH_CONFIG } from '../../core/auth/auth-config';
-import { authInterceptor } from '../../core/auth/auth-interceptor';
-import { flushStorage } from '../../core/auth/testing/flush-storage';
-import { MemoryStorage } from '../../core/auth/testing/memory-storage';
-import { SiblingTab } from '../../core/auth/testing/sibling-tab';
-import { TokenStore } from '../../core/auth/token-store';
 import { LoginPage } from './login-page';
-import { provideAuthTesting } from '../../core/auth/testing/provide-auth-testing';
 
 const TOKENS = { userId: 'u1', userName: 'demo', authorizationToken: 'at-1', refreshToken: 'rt-1', tokenType: 'Bearer', expiresIn: 300 };
 

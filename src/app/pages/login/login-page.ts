@@ -2,8 +2,7 @@ import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, effect, inject, input, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router } from '@angular/router';
-
-import { AuthService } from '../../core/auth/auth-service';
+import { AuthService } from 'angular-token-refresh';
 
 /** Sign-in form, prefilled with the demo credentials; returns to `returnUrl` on success. */
 @Component({

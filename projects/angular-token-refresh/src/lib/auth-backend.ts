@@ -1,0 +1,48 @@
+import { HttpClient, HttpErrorResponse } from '@angular/common/http';
+import { InjectionToken, inject } from '@angular/core';
+import { Observable } from 'rxjs';
+
+import { AUTH_CONFIG } from './auth-config';
+import { bundledServerBackend } from './bundled-server-backend';
+
+/** What a sign-in or refresh brings, in the one shape the auth layer stores whatever the server's wire format. */
+export interface TokenSet {
+  readonly accessToken: string;
+  /** The refresh token; absent when the server kept the current one (RFC 6749 §6 allows it). */
+  readonly refreshToken?: string;
+  /** Seconds until the access token expires, as the server says; absent when it does not say. */
+  readonly expiresIn?: number;
+  /** Who signed in, where the server says; kept through refreshes. */
+  readonly userId?: string;
+  /** The name to show for the signed-in user, where the server says. */
+  readonly userName?: string;
+}
+
+/**
+ * How the auth layer talks to one token server. Its calls must skip the auth interceptor: send them with
+ * `{ context: bypassAuth() }`. An unusable answer may be returned as is: the auth layer validates every token set.
+ */
+export interface AuthBackend {
+  /** Exchanges a user name and password for tokens; absent where the server has no such grant (OAuth 2.0, RFC 9700). */
+  readonly signIn?: (userName: string, password: string) => Observable<TokenSet>;
+  /** Presents `refreshToken` once and returns the next token set. */
+  readonly refresh: (refreshToken: string) => Observable<TokenSet>;
+  /** Retires `refreshToken` on the server; absent where the server has no such call. Best effort: errors are ignored. */
+  readonly signOut?: (refreshToken: string) => Observable<unknown>;
+  /**
+   * Whether a failed refresh means the server refused the refresh token for good, which ends the session; anything
+   * else (network, 5xx, timeouts) keeps it. Default: {@link isClientRejection}.
+   */
+  readonly isRefreshRejected?: (error: unknown) => boolean;
+}
+
+/** The token server the auth layer talks to; by default the bundled server's contract, at the {@link AUTH_CONFIG} URLs. */
+export const AUTH_BACKEND = new InjectionToken<AuthBackend>('AUTH_BACKEND', {
+  providedIn: 'root',
+  factory: () => bundledServerBackend(inject(HttpClient), inject(AUTH_CONFIG)),
+});
+
+/** Whether `error` is a 400 or 401 answer: how the bundled server refuses a refresh token. */
+export function isClientRejection(error: unknown): error is HttpErrorResponse {
+  return error instanceof HttpErrorResponse && (error.status === 400 || error.status === 401);
+}

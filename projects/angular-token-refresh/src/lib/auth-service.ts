@@ -1,0 +1,200 @@
+import { HttpErrorResponse } from '@angular/common/http';
+import { EnvironmentInjector, Injectable, computed, inject, runInInjectionContext } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { BehaviorSubject, Observable, first, from, map, merge, of, shareReplay, skip, switchMap, tap, throwError, timeout } from 'rxjs';
+
+import { AUTH_BACKEND, TokenSet } from './auth-backend';
+import { AUTH_CONFIG } from './auth-config';
+import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
+import { SESSION_END_HANDLER } from './session-end';
+import { TokenPair, malformedAnswer, pairFromTokenSet } from './token-pair';
+import { RefreshRejected, TokenRotation, refreshTimedOut } from './token-rotation';
+import { TokenStore } from './token-store';
+
+/** Which send of a request this is: the first, one that waited for a refresh, a replay with a newer token, or the retry after a refresh. */
+export type AuthAttempt = 'first' | 'queued' | 'replay' | 'retry';
+
+/** One send of a request: which attempt it is, and the access token it carries (`null`: none). */
+export interface AuthSend {
+  readonly attempt: AuthAttempt;
+  readonly token: string | null;
+}
+
+/** The refresh in flight: what it is for, and the one shared observable of its access token. */
+interface Refresh {
+  readonly trigger: RefreshTrigger;
+  readonly token$: Observable<string>;
+}
+
+/** Signs in and out, and decides what every request does about its token: the one refresh that 401s, timers and tabs share. */
+@Injectable({ providedIn: 'root' })
+export class AuthService {
+  private readonly backend = inject(AUTH_BACKEND);
+  private readonly onSessionEnd = inject(SESSION_END_HANDLER);
+  private readonly injector = inject(EnvironmentInjector);
+  private readonly store = inject(TokenStore);
+  private readonly config = inject(AUTH_CONFIG);
+  private readonly events = inject(AuthEvents);
+  private readonly rotation = inject(TokenRotation);
+
+  // The refresh state, and the only one: the refresh in flight, or null. It emits again when a 401 joins, which
+  // restarts the waiters' timeout. It never errors or completes, so waiters can always rely on it.
+  private readonly refresh = new BehaviorSubject<Refresh | null>(null);
+
+  /** The signed-in user's name, or `null`. */
+  readonly userName = computed(() => this.store.tokens()?.userName ?? null);
+
+  constructor() {
+    this.store.sessionEnded$.pipe(takeUntilDestroyed()).subscribe(() => this.sessionEnded('other-tab'));
+  }
+
+  /** Signs in with a user name and password, where the backend allows it, and opens a session with the tokens. */
+  signIn(userName: string, password: string): Observable<TokenPair> {
+    if (!this.backend.signIn) {
+      return throwError(() => new Error('This backend has no password sign-in: open the session with AuthService.startSession'));
+    }
+    return this.backend.signIn(userName, password).pipe(switchMap((tokens) => from(this.startSession(tokens))));
+  }
+
+  /**
+   * Opens a new session, for this tab and its siblings, from tokens obtained elsewhere: an OAuth 2.0 code flow, a
+   * custom sign-in. Resolves with the stored pair once every tab can read it; rejects, opening nothing, when the tokens
+   * cannot be used (with status 200, as for a malformed sign-in answer).
+   */
+  async startSession(tokens: TokenSet): Promise<TokenPair> {
+    const pair = pairFromTokenSet(tokens, newSessionId());
+    if (!pair || pair.refreshToken === undefined) {
+      return malformedAnswer();
+    }
+    const stored = this.store.set(pair);
+    this.events.emit({ type: 'signed-in', userName: pair.userName ?? null });
+    await stored;
+    return pair;
+  }
+
+  /** Ends the session at the user's request: best-effort logout call, then local sign-out. */
+  signOut(): void {
+    const refreshToken = this.store.refreshToken();
+    if (refreshToken) {
+      this.rotation.revoke(refreshToken);
+    }
+    this.endSession('user');
+  }
+
+  /** Clears the tokens and sends the user to the login page once, remembering where they were. */
+  endSession(reason: SignOutReason): void {
+    if (this.store.tokens()) {
+      void this.store.clear();
+      this.sessionEnded(reason);
+    }
+  }
+
+  /** How a new request goes out: at once with the current token, or, while a refresh for a refused token runs, after it. */
+  firstSend(): AuthSend | Observable<AuthSend> {
+    const refresh = this.refresh.value;
+    // A proactive refresh is not waited for: the current token still works.
+    if (refresh?.trigger !== 'unauthorized') {
+      return { attempt: 'first', token: this.store.accessToken() };
+    }
+    this.events.emit({ type: 'request-queued' });
+    return this.wait(refresh).pipe(map((token) => ({ attempt: 'queued', token })));
+  }
+
+  /** The next send of a request that failed with `error` as `sent`, or `error` itself when there is none. */
+  afterRejection(sent: AuthSend, error: unknown): Observable<AuthSend> {
+    if (!isTokenRejection(error)) {
+      return throwError(() => error);
+    }
+    if (sent.attempt === 'retry' || sent.attempt === 'queued') {
+      // A fresh token was refused too: refreshing again would loop, so the session ends here.
+      this.endSession('retry-rejected');
+      return throwError(() => error);
+    }
+    const current = this.store.tokens();
+    const refresh = this.refresh.value;
+    if (!current) {
+      return throwError(() => error);
+    }
+    if (sent.attempt === 'first' && current.accessToken !== sent.token && !refresh) {
+      // A late 401: a refresh finished after this request left, so its token is merely stale. No new refresh.
+      this.events.emit({ type: 'late-401-replayed' });
+      return of({ attempt: 'replay', token: current.accessToken });
+    }
+    if (refresh) {
+      // A 401 joins: the current token is refused after all, and over HTTP/1.1 a refresh queued behind hundreds of
+      // requests is making progress as long as their 401s keep arriving.
+      this.refresh.next({ ...refresh, trigger: 'unauthorized' });
+    }
+    return this.refreshAccessToken().pipe(map((token) => ({ attempt: 'retry', token })));
+  }
+
+  /**
+   * Returns the access token from the one refresh in flight, starting it if none is. A caller gives up after
+   * `refreshTimeoutMs` without progress; the refresh itself goes on, so a late answer is still adopted.
+   */
+  refreshAccessToken(trigger: RefreshTrigger = 'unauthorized'): Observable<string> {
+    const refresh = this.refresh.value ?? this.startRefresh(trigger);
+    return refresh ? this.wait(refresh) : throwError(() => new HttpErrorResponse({ status: 401, statusText: 'Signed out' }));
+  }
+
+  private wait(refresh: Refresh): Observable<string> {
+    return merge(
+      refresh.token$,
+      this.refresh.pipe(
+        skip(1),
+        map(() => null),
+      ),
+    ).pipe(
+      timeout({ each: this.config.refreshTimeoutMs, with: () => throwError(refreshTimedOut) }),
+      first((token): token is string => token !== null),
+    );
+  }
+
+  private startRefresh(trigger: RefreshTrigger): Refresh | null {
+    const presented = this.store.tokens();
+    if (!presented) {
+      return null;
+    }
+    this.events.emit({ type: 'refresh-started', trigger });
+    // The state resets before any waiter hears the outcome, so a waiter that asks again at once starts afresh. The
+    // refresh runs in this root service with refCount false: no waiter that unsubscribes can cancel it.
+    const settle = () => this.refresh.next(null);
+    const token$ = this.rotation.run(presented).pipe(
+      tap({
+        next: settle,
+        error: (error: unknown) => {
+          if (error instanceof RefreshRejected) {
+            this.sessionEnded('refresh-rejected');
+          }
+          settle();
+        },
+      }),
+      shareReplay({ bufferSize: 1, refCount: false }),
+    );
+    const refresh = { trigger, token$ };
+    this.refresh.next(refresh);
+    return refresh;
+  }
+
+  private sessionEnded(reason: SignOutReason): void {
+    this.events.emit({ type: 'signed-out', reason });
+    runInInjectionContext(this.injector, () => this.onSessionEnd(reason));
+  }
+}
+
+// A 401 is about the token unless its WWW-Authenticate names another error (RFC 6750 §3.1);
+// a 401 for, say, a wrong current password must not refresh, nor end the session.
+function isTokenRejection(error: unknown): error is HttpErrorResponse {
+  if (!(error instanceof HttpErrorResponse) || error.status !== 401) {
+    return false;
+  }
+  const challenge = error.headers?.get('WWW-Authenticate');
+  const code = challenge ? /\berror="([^"]*)"/.exec(challenge)?.[1] : undefined;
+  return code === undefined || code === 'invalid_token';
+}
+
+/** A new session's id: random, and unique among the tabs of this origin. */
+function newSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}

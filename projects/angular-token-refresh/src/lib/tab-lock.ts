@@ -1,0 +1,66 @@
+import { HttpErrorResponse } from '@angular/common/http';
+import { Injectable, InjectionToken, inject } from '@angular/core';
+import { Observable, Subscription, finalize } from 'rxjs';
+
+import { AUTH_CONFIG } from './auth-config';
+import { inBrowser } from './platform';
+
+/**
+ * The Web Locks API, or `null` where the browser lacks it (insecure contexts, old browsers) or cannot grant it (an
+ * opaque origin, such as a sandboxed iframe, which has no sibling tabs); then refreshes are single-flight per tab only.
+ */
+export const LOCK_MANAGER = new InjectionToken<LockManager | null>('LOCK_MANAGER', {
+  providedIn: 'root',
+  factory: () =>
+    inBrowser() && typeof navigator !== 'undefined' && navigator.locks && globalThis.origin !== 'null' ? navigator.locks : null,
+});
+
+/** Runs work under a Web Lock shared by every tab of this origin, waiting for it only so long. */
+@Injectable({ providedIn: 'root' })
+export class TabLock {
+  private readonly locks = inject(LOCK_MANAGER);
+  private readonly waitMs = inject(AUTH_CONFIG).lockWaitMs;
+
+  /**
+   * Subscribes to `work()` while holding lock `name`, and releases the lock when it settles. Where Web Locks exist
+   * the work never runs without the lock: if it is not granted within `lockWaitMs`, or the browser refuses it, the
+   * result fails with status 0, a transient error. Browsers release the locks of pages that go away and never freeze
+   * pages that hold one, so a holder that outlasts the wait is paused (a debugger), and its work may be under way.
+   */
+  run<T>(name: string, work: () => Observable<T>): Observable<T> {
+    const locks = this.locks;
+    if (!locks) {
+      return work();
+    }
+    return new Observable<T>((subscriber) => {
+      const waiting = new AbortController();
+      const timer = setTimeout(() => waiting.abort(), this.waitMs);
+      let inner: Subscription | undefined;
+      let closed = false;
+
+      locks
+        .request(name, { signal: waiting.signal }, () => {
+          clearTimeout(timer);
+          if (closed) {
+            return undefined;
+          }
+          return new Promise<void>((resolve) => {
+            // finalize releases the lock however the work ends: value, error, or unsubscribe.
+            inner = work().pipe(finalize(resolve)).subscribe(subscriber);
+          });
+        })
+        .catch((error: unknown) => {
+          if (!inner) {
+            const reason = waiting.signal.aborted ? 'Another tab holds the refresh lock' : `Refresh lock refused: ${String(error)}`;
+            subscriber.error(new HttpErrorResponse({ status: 0, statusText: reason }));
+          }
+        });
+      return () => {
+        closed = true;
+        clearTimeout(timer);
+        waiting.abort();
+        inner?.unsubscribe();
+      };
+    });
+  }
+}
