@@ -37,7 +37,7 @@ const suites: Suite[] = [
   },
   {
     name: 'unit specs (Karma)',
-    command: [node, 'node_modules/@angular/cli/bin/ng.js', 'test', '--watch=false'],
+    command: [node, 'node_modules/@angular/cli/bin/ng.js', 'test', 'demo', '--watch=false'],
     env: { SPEC_COUNTS_FILE: reportFile },
     count: (report) => {
       const { total, passed, failed, skipped } = JSON.parse(report);

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { ListeningProcess, spawnListening } from './spawn-listening';
 
 /** A token server running as its own process on loopback; `stop()` ends it and deletes its data. */
 export interface TokenServer {
@@ -24,31 +25,25 @@ export async function startTokenServer(
 ): Promise<TokenServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'atr-server-'));
   await prepare?.(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const removeData = () => rmSync(dataDir, { recursive: true, force: true });
+  let server: ListeningProcess;
+  try {
+    server = await spawnListening(
+      ['--import', 'tsx', join(ROOT, 'server/main.ts')],
+      { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
+      ROOT,
+    );
+  } catch (error) {
+    removeData();
+    throw error;
+  }
   const stop = async () => {
-    child.kill('SIGTERM');
-    await exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
+    removeData();
   };
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match) {
-          resolve(match[1]);
-        }
-      });
-      void exited.then(() => reject(new Error(`Token server exited before listening: ${output}`)));
-    });
-    await waitForHealth(url);
-    return { url, dataDir, stop };
+    await waitForHealth(server.url);
+    return { url: server.url, dataDir, stop };
   } catch (error) {
     await stop();
     throw error;
