@@ -1,0 +1,59 @@
+import { Page } from '@playwright/test';
+import { join } from 'node:path';
+
+import { ListeningProcess, spawnListening } from '../../server/spawn-listening';
+import { CONSUMER_BUILDS } from '../consumer-app';
+import { expect, storedTokens, test as base, writeStoredTokens } from '../fixtures';
+import type { Stats } from './oauth-server';
+
+// withOAuth2 against a real authorization server nobody here wrote: oidc-provider, with rotateRefreshToken, which
+// revokes the whole grant when a used refresh token comes back. The separate consumer app, built from the README's
+// OAuth snippet, is served on the authorization server's origin; it opens its session with startSession.
+export const test = base.extend<object, { accessTokenTtl: number; oauth: ListeningProcess }>({
+  accessTokenTtl: [60, { scope: 'worker', option: true }],
+  oauth: [
+    async ({ accessTokenTtl }, use) => {
+      const env = { PORT: '0', STATIC_DIR: join(CONSUMER_BUILDS.oauth, 'browser'), ACCESS_TOKEN_TTL: String(accessTokenTtl) };
+      const server = await spawnListening(['--import', 'tsx', join(__dirname, 'oauth-server.ts')], env, join(__dirname, '../..'));
+      try {
+        await use(server);
+      } finally {
+        await server.stop();
+      }
+    },
+    { scope: 'worker' },
+  ],
+  baseURL: async ({ oauth }, use) => use(oauth.url),
+});
+
+/** The authorization server's counters since the last reset. */
+export async function stats(page: Page): Promise<Stats> {
+  return (await page.request.get('/test/stats')).json();
+}
+
+/** Gets ada's first tokens from the server's test grant and lands on the app's callback with them, as a code flow would. */
+export async function startSession(page: Page): Promise<void> {
+  const answer = await page.request.post('/oidc/token', {
+    form: { grant_type: 'urn:test:issue-tokens', client_id: 'consumer-app', account: 'ada' },
+  });
+  expect(answer.status()).toBe(200);
+  const { access_token, refresh_token, expires_in } = await answer.json();
+  await page.goto(`/callback#${new URLSearchParams({ access_token, refresh_token, expires_in: String(expires_in), user: 'ada' })}`);
+  await expect(page.getByRole('heading')).toHaveText('Signed in as ada');
+  await page.request.post('/test/reset');
+}
+
+/** Replaces the stored access token with one the server refuses, and reloads, so the next requests get 401. */
+export async function breakAccessToken(page: Page, refreshToken?: string): Promise<void> {
+  const stored = await storedTokens(page);
+  await writeStoredTokens(page, { ...stored, accessToken: 'refused-by-the-server', ...(refreshToken ? { refreshToken } : {}) });
+  await page.reload();
+}
+
+export async function send(page: Page, count: number, staggerMs: number): Promise<void> {
+  await page.getByLabel('Requests').fill(String(count));
+  await page.getByLabel('Stagger (ms)').fill(String(staggerMs));
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+export { expect, storedTokens };

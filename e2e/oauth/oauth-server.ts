@@ -1,0 +1,161 @@
+// Test-only OAuth harness: a real oidc-provider authorization server, a protected resource and a built SPA on one origin.
+// Run: `node --import tsx e2e/oauth/oauth-server.ts`. Env: PORT (0 = any), HOST, STATIC_DIR, ACCESS_TOKEN_TTL (seconds).
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join, resolve } from 'node:path';
+
+import express, { Request, Response } from 'express';
+import Provider, { Client, errors, KoaContextWithOIDC } from 'oidc-provider';
+
+/** Grant type the tests use to obtain a first token pair for an account, without a browser login. */
+const TEST_GRANT = 'urn:test:issue-tokens';
+/** The one registered client: public, refresh tokens allowed. */
+const CLIENT_ID = 'consumer-app';
+const SCOPE = 'api';
+
+/** Counters the tests assert on, served by `GET /test/stats`. Import it with `import type`: importing this file starts the server. */
+export interface Stats {
+  tokenRequests: Record<string, number>;
+  refresh: { succeeded: number; failed: Record<string, number> };
+  grantsRevoked: number;
+  revocations: number;
+}
+
+const emptyStats = (): Stats => ({ tokenRequests: {}, refresh: { succeeded: 0, failed: {} }, grantsRevoked: 0, revocations: 0 });
+let stats = emptyStats();
+
+const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+const log = process.env['OAUTH_LOG'] ? (...args: unknown[]) => console.error('[oauth-server]', ...args) : () => undefined;
+
+/** Refresh tokens go to every client allowed the refresh_token grant; no offline_access scope or consent needed. */
+const issueRefreshToken = async (_ctx: unknown, client: Client) => client.grantTypeAllowed('refresh_token');
+
+function createProvider(issuer: string, accessTokenTtl: number): Provider {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        token_endpoint_auth_method: 'none',
+        grant_types: ['refresh_token', TEST_GRANT],
+        response_types: [],
+        // The app's own callback, on this origin: oidc-provider lets browsers call the token endpoint from its origin only.
+        redirect_uris: [`${new URL(issuer).origin}/callback`],
+      },
+    ],
+    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test', use: 'sig', alg: 'RS256' }] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    scopes: ['openid', 'offline_access', SCOPE],
+    findAccount: async (_ctx: unknown, accountId: string) => ({ accountId, claims: () => ({ sub: accountId }) }),
+    features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
+    rotateRefreshToken: true,
+    issueRefreshToken,
+    ttl: { AccessToken: accessTokenTtl, RefreshToken: 86_400, Grant: 86_400 },
+  });
+
+  provider.registerGrantType(
+    TEST_GRANT,
+    async (ctx) => {
+      const accountId = ctx.oidc.params?.['account'];
+      if (typeof accountId !== 'string' || !accountId) throw new errors.InvalidRequest('missing required parameter: account');
+      const { client } = ctx.oidc;
+      const grant = new provider.Grant({ accountId, clientId: client.clientId });
+      grant.addOIDCScope(SCOPE);
+      const grantId = await grant.save();
+      const payload = { accountId, client, grantId, gty: TEST_GRANT, scope: SCOPE };
+      const accessToken = new provider.AccessToken(payload);
+      const refreshToken = (await issueRefreshToken(ctx, client)) ? new provider.RefreshToken({ ...payload, rotations: 0 }) : undefined;
+      ctx.body = {
+        access_token: await accessToken.save(),
+        token_type: 'Bearer',
+        expires_in: accessToken.expiration,
+        refresh_token: await refreshToken?.save(),
+        scope: SCOPE,
+      };
+    },
+    ['account'],
+  );
+
+  // Counts every token and revocation request by its outcome, after oidc-provider has rendered it (errors included).
+  provider.use(async (ctx: KoaContextWithOIDC, next) => {
+    await next();
+    if (ctx.oidc?.route === 'revocation') stats.revocations++;
+    if (ctx.oidc?.route !== 'token') return;
+    const grantType = String(ctx.oidc.params?.['grant_type'] ?? 'unknown');
+    bump(stats.tokenRequests, grantType);
+    if (grantType !== 'refresh_token') return;
+    if (ctx.status === 200) stats.refresh.succeeded++;
+    else bump(stats.refresh.failed, String((ctx.body as { error?: string } | undefined)?.error ?? ctx.status));
+  });
+  provider.on('grant.revoked', (_ctx, grantId) => {
+    stats.grantsRevoked++;
+    log('grant revoked', grantId);
+  });
+  provider.on('grant.error', (_ctx, error) => {
+    const { error: code, error_detail: detail } = error as { error?: string; error_detail?: string };
+    log('grant error', code, detail ?? '');
+  });
+  return provider;
+}
+
+/**
+ * The account of a valid access token, or undefined: unknown, expired, or its grant revoked.
+ * `find()` still returns tokens up to `clockTolerance` (15 s) past expiry, hence the explicit `isExpired` check.
+ */
+async function accountOf(provider: Provider, authorization: string | undefined): Promise<string | undefined> {
+  const value = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+  const token = value ? await provider.AccessToken.find(value) : undefined;
+  if (!token || token.isExpired || !token.grantId || !(await provider.Grant.find(token.grantId))) return undefined;
+  return token.accountId;
+}
+
+function createApp(provider: Provider, staticDir: string | undefined): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/oidc', provider.callback());
+
+  app.get(/^\/api\//, async (req: Request, res: Response) => {
+    const accountId = await accountOf(provider, req.headers.authorization);
+    const delay = Math.min(Math.max(Number(req.query['delay']) || 0, 0), 2000);
+    if (delay) await new Promise((done) => setTimeout(done, delay));
+    if (!accountId) {
+      res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json({ error: 'invalid_token' });
+      return;
+    }
+    res.json({ resource: `protected resources, account: ${accountId}`, path: req.originalUrl });
+  });
+
+  app.get('/test/stats', (_req, res) => void res.json(stats));
+  app.post('/test/reset', (_req, res) => {
+    stats = emptyStats();
+    res.status(204).end();
+  });
+
+  if (staticDir && existsSync(join(staticDir, 'index.html'))) {
+    app.use(express.static(staticDir, { index: 'index.html' }));
+    app.get(/.*/, (req, res, next) =>
+      (req.headers.accept ?? '').includes('text/html') ? res.sendFile(join(staticDir, 'index.html')) : next(),
+    );
+  }
+  return app;
+}
+
+const host = process.env['HOST'] || '127.0.0.1';
+const accessTokenTtl = Number(process.env['ACCESS_TOKEN_TTL'] || 60);
+const staticDir = process.env['STATIC_DIR'] ? resolve(process.env['STATIC_DIR']) : undefined;
+const server = createServer();
+
+server.listen(Number(process.env['PORT'] || 0), host, () => {
+  const { port } = server.address() as { port: number };
+  const origin = `http://${host}:${port}`;
+  server.on('request', createApp(createProvider(`${origin}/oidc`, accessTokenTtl), staticDir));
+  process.stdout.write(`listening on ${origin}\n`);
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
+}
