@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 
+import type { FreshApps } from './build-fresh-app';
 import type { PartResult } from './part-result';
 
 const REFERENCE_KB = 58.65;
+/** The most the library may add to an app's initial transfer (brotli), from the packaging issue. */
+const LIBRARY_TARGET_KB = 6;
 
 /** Bytes of an app's initial files: as built, as `ng build` estimates the transfer (brotli), and gzipped. */
 interface InitialSize {
@@ -14,10 +17,16 @@ interface InitialSize {
   readonly gzip: number;
 }
 
-/** Part 4: initial transfer size of this app's production build vs its angular.json budget and a fresh `ng new` app. */
-export function benchBundleSize(appDir: string, freshAppDir: string): PartResult {
+/**
+ * Part 4: initial transfer size of this app's production build vs its angular.json budget and a fresh `ng new` app,
+ * and what the installed library adds to that fresh app over `provideHttpClient()` alone.
+ */
+export function benchBundleSize(appDir: string, freshApps: FreshApps): PartResult {
   const app = initialSize(appDir);
-  const fresh = initialSize(freshAppDir);
+  const fresh = initialSize(freshApps.plain);
+  const httpClient = initialSize(freshApps.httpClient);
+  const withAuth = initialSize(freshApps.withAuth);
+  const libraryKb = (withAuth.brotli - httpClient.brotli) / 1000;
   const budget = initialBudget();
   const kb = (bytes: number) => (bytes / 1000).toFixed(2);
   const row = (name: string, size: InitialSize) => [name, size.files.join(', '), kb(size.raw), kb(size.brotli), kb(size.gzip)];
@@ -25,14 +34,20 @@ export function benchBundleSize(appDir: string, freshAppDir: string): PartResult
   return {
     title: '4. Bundle (production builds, initial files only; kB = 1000 bytes)',
     headers: ['App', 'Initial files', 'Raw kB', 'Transfer kB (brotli)', 'Transfer kB (gzip -9)'],
-    rows: [row('angular-token-refresh', app), row('fresh `ng new` + router (built here)', fresh)],
+    rows: [
+      row('demo app', app),
+      row('fresh `ng new` + router (built here)', fresh),
+      row('fresh + provideHttpClient()', httpClient),
+      row('fresh + provideHttpClient(withInterceptors([authInterceptor])) + provideAuth()', withAuth),
+    ],
     notes: [
+      `The library adds ${libraryKb.toFixed(2)} kB (brotli) to a fresh app's initial transfer over \`provideHttpClient()\` alone (target ≤ ${LIBRARY_TARGET_KB} kB → ${libraryKb <= LIBRARY_TARGET_KB ? 'met' : 'missed'}); raw ${kb(withAuth.raw - httpClient.raw)} kB.`,
       `Budget (angular.json, initial, raw size): warning ${budget.warning}, error ${budget.error}; this app uses ${kb(app.raw)} kB → ${app.raw <= parseKb(budget.warning) ? 'within budget' : 'over the warning budget'}.`,
       `This app's initial transfer is ${kb(app.brotli - fresh.brotli)} kB (brotli) above a fresh app's: the auth layer, HttpClient and the app shell; the login and home pages are lazy chunks, not counted.`,
       `Reference from the issue: a fresh \`ng new\` app with the router measured ${REFERENCE_KB} kB on Angular 21.2; the fresh app built in this run measured ${kb(fresh.brotli)} kB.`,
       '"Transfer (brotli)" is how `ng build` estimates transfer size (brotli, files under 1 kB counted raw); the token server itself sends files uncompressed.',
     ],
-    data: { app, freshApp: fresh, budget, referenceFreshAppKb: REFERENCE_KB },
+    data: { app, freshApp: fresh, httpClient, withAuth, libraryKb, budget, referenceFreshAppKb: REFERENCE_KB },
   };
 }
 

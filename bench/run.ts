@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { CHROMIUM_FLAGS, systemChromium } from '../system-chromium';
-import { buildFreshApp } from './build-fresh-app';
+import { packLibrary } from '../.ci/pack-lib';
+import { buildFreshApps } from './build-fresh-app';
 import { benchBundleSize } from './bundle-size';
 import { describeMachine, type Machine } from './describe-machine';
 import { benchHeapLeak } from './heap-leak';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     const machine = describeMachine(browser.version());
     console.log(formatMachine(machine));
 
-    step('Building the app, the harness and a fresh `ng new` app (production)');
+    step('Building the app, the harness, the library and a fresh `ng new` app three ways (production)');
     const appDir = join(work, 'app');
     const harnessDir = join(work, 'harness');
     await ngBuild(ROOT, ['demo', '--output-path', appDir]);
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
       '--output-path',
       harnessDir,
     ]);
-    const freshAppDir = await buildFreshApp(work);
+    packLibrary();
+    const freshApps = await buildFreshApps(work);
 
     const parts: Record<string, PartResult> = {};
     const report = (key: string, part: PartResult) => {
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
     step(`3/6 server throughput (${LOAD_SECONDS} s per endpoint)`);
     report('serverThroughput', await benchServerThroughput(LOAD_SECONDS));
     step('4/6 bundle');
-    report('bundle', benchBundleSize(join(appDir, 'browser'), freshAppDir));
+    report('bundle', benchBundleSize(join(appDir, 'browser'), freshApps));
     step('5/6 leak check');
     const leakServer = await startTokenServer({ STATIC_DIR: join(harnessDir, 'browser') });
     try {

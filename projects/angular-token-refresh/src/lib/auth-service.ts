@@ -1,11 +1,12 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { EnvironmentInjector, Injectable, computed, inject, runInInjectionContext } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { BehaviorSubject, Observable, first, from, map, merge, of, shareReplay, skip, switchMap, tap, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, Observable, first, from, map, merge, of, shareReplay, skip, switchMap, tap, throwError } from 'rxjs';
 
 import { AUTH_BACKEND, TokenSet } from './auth-backend';
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
+import { quietTimeout } from './quiet-timeout';
 import { SESSION_END_HANDLER } from './session-end';
 import { TokenPair, malformedAnswer, pairFromTokenSet } from './token-pair';
 import { RefreshRejected, TokenRotation, refreshTimedOut } from './token-rotation';
@@ -145,7 +146,7 @@ export class AuthService {
         map(() => null),
       ),
     ).pipe(
-      timeout({ each: this.config.refreshTimeoutMs, with: () => throwError(refreshTimedOut) }),
+      quietTimeout(this.config.refreshTimeoutMs, refreshTimedOut),
       first((token): token is string => token !== null),
     );
   }

@@ -1,10 +1,11 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
-import { Observable, defer, firstValueFrom, map, tap, throwError, timeout } from 'rxjs';
+import { Observable, defer, firstValueFrom, map, tap } from 'rxjs';
 
 import { AUTH_BACKEND, isClientRejection } from './auth-backend';
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents } from './auth-events';
+import { quietTimeout } from './quiet-timeout';
 import { TabLock } from './tab-lock';
 import { TokenPair, malformedAnswer, pairFromTokenSet, sameSession } from './token-pair';
 import { TokenStore } from './token-store';
@@ -90,7 +91,7 @@ export class TokenRotation {
 
   private present(presented: TokenPair): Promise<TokenPair> {
     const answer$ = this.backend.refresh(presented.refreshToken).pipe(
-      timeout({ first: this.config.refreshAbandonMs, with: () => throwError(refreshTimedOut) }),
+      quietTimeout(this.config.refreshAbandonMs, refreshTimedOut),
       // An answer without the promised fields is the server's fault, not the session's: fail transiently, keep the pair.
       map((tokens) => pairFromTokenSet(tokens, presented.sessionId, presented) ?? malformedAnswer()),
     );
