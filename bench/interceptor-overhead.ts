@@ -6,7 +6,8 @@ import type { PartResult } from './part-result';
 
 const ROUNDS = 10;
 const PER_RUN = 2_000;
-const TARGET = 1.15;
+/** The most the interceptor may cost over the header-only floor (the code-health issue). */
+const TARGET = 1.1;
 
 /** Part 1: µs per request through HttpClient with the auth interceptor vs without, one at a time and 100 in flight. */
 export async function benchInterceptorOverhead(browser: Browser, harnessUrl: string): Promise<PartResult> {
@@ -47,9 +48,9 @@ export async function benchInterceptorOverhead(browser: Browser, harnessUrl: str
       'Without µs/req',
       'Header-only µs/req',
       'With authInterceptor µs/req',
-      'Ratio',
-      `Target ≤ ${TARGET}×`,
+      'vs without',
       'vs header-only',
+      `Target ≤ ${TARGET}× header-only`,
     ],
     rows: data.map((row) => [
       row.mode,
@@ -58,8 +59,8 @@ export async function benchInterceptorOverhead(browser: Browser, harnessUrl: str
       row.headerOnlyUs.toFixed(2),
       row.withAuthUs.toFixed(2),
       `${row.ratio.toFixed(2)}×`,
-      row.ratio <= TARGET ? 'met' : 'missed',
       `${row.ratioToFloor.toFixed(2)}×`,
+      row.ratioToFloor <= TARGET ? 'met' : 'missed',
     ]),
     notes: [
       `Median of ${ROUNDS} runs × ${PER_RUN.toLocaleString('en-US')} requests per variant, in one page, the order rotating each round after a warm-up round.`,
