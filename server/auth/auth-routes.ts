@@ -1,11 +1,12 @@
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 
 import type { Config } from '../config';
 import { HttpError } from '../http-error';
 import { clientKey } from './client-key';
 import { MAX_PASSWORD_BYTES } from './password-hasher';
-import type { TokenService } from './token-service';
+import { clearRefreshCookie, refreshTokenCookie, requireOwnOrigin, setRefreshCookie, wantsCookie } from './refresh-cookie';
+import type { TokenResponse, TokenService } from './token-service';
 
 /** The longest user name accepted, in characters. */
 export const MAX_USER_NAME_LENGTH = 128;
@@ -18,30 +19,50 @@ export const MAX_REFRESH_TOKEN_LENGTH = 1024;
  *
  * This is a first-party login API for our own app, not the OAuth password grant (which RFC 9700 §2.4 forbids
  * offering to third-party clients), so it does not accept `grant_type=password`.
+ *
+ * Cookie mode: a client that sends `Refresh-Token-Transport: cookie` gets the refresh token as an HttpOnly cookie
+ * instead of in the body, and refresh and logout then read it from the cookie when the body has none.
  */
 export function createAuthRouter(deps: { config: Config; tokens: TokenService }): Router {
   const { config, tokens } = deps;
   const router = express.Router();
 
   // Malformed sign-ins are refused before the limiter: they cost no hashing, so they must not cost a key in it.
-  router.post('/token', readCredentials, signInLimiter(config), async (_req, res) => {
+  router.post('/token', readCredentials, signInLimiter(config), async (req, res) => {
     const { userName, password } = res.locals['credentials'] as { userName: string; password: string };
     // A client that went away while its sign-in waited for a hashing slot is not hashed for.
     const gone = new AbortController();
     res.once('close', () => res.writableEnded || gone.abort());
-    res.set(NO_STORE).json(await tokens.signIn(userName, password, gone.signal));
+    const issued = await tokens.signIn(userName, password, gone.signal);
+    res.set(NO_STORE).json(wantsCookie(req) ? moveToCookie(res, issued) : issued);
   });
 
   router.post('/refresh', ...refreshLimiter(config), (req, res) => {
-    const refreshToken = readString(readBody(req), 'refreshToken', (value) => value.length > MAX_REFRESH_TOKEN_LENGTH);
-    res.set(NO_STORE).json(tokens.refresh(refreshToken));
+    const { refreshToken, fromCookie } = readRefreshToken(req, config);
+    let issued: TokenResponse;
+    try {
+      issued = tokens.refresh(refreshToken);
+    } catch (error) {
+      // A cookie the server refuses is dead: remove it, so the browser stops sending it.
+      if (fromCookie) clearRefreshCookie(res);
+      throw error;
+    }
+    res.set(NO_STORE).json(fromCookie || wantsCookie(req) ? moveToCookie(res, issued) : issued);
   });
 
   router.post('/logout', (req, res) => {
-    const refreshToken = readString(readBody(req), 'refreshToken', (value) => value.length > MAX_REFRESH_TOKEN_LENGTH);
+    const { refreshToken, fromCookie } = readRefreshToken(req, config);
     tokens.logout(refreshToken);
+    if (fromCookie || wantsCookie(req)) clearRefreshCookie(res);
     res.status(204).end();
   });
+
+  /** The answer's refresh token, moved from the body into the cookie, which lives as long as the session may. */
+  function moveToCookie(res: Response, issued: TokenResponse): Omit<TokenResponse, 'refreshToken'> {
+    const { refreshToken, ...body } = issued;
+    setRefreshCookie(res, refreshToken, tokens.sessionSecondsLeft(refreshToken));
+    return body;
+  }
 
   router.all(['/token', '/refresh', '/logout'], () => {
     throw new HttpError(405, 'method_not_allowed', 'Use POST', { Allow: 'POST' });
@@ -93,6 +114,22 @@ function refreshLimiter(config: Config): RequestHandler[] {
       validate: false,
     }),
   ];
+}
+
+/**
+ * The refresh token of a refresh or logout: from the body when it has one (as the seed's client sends it), else
+ * from the cookie, which requires the request to come from our own pages (403 otherwise, before anything is read).
+ */
+function readRefreshToken(req: Request, config: Config): { refreshToken: string; fromCookie: boolean } {
+  const body: unknown = req.body;
+  const cookie = refreshTokenCookie(req);
+  if (cookie !== undefined && !(isObject(body) && Object.hasOwn(body, 'refreshToken'))) {
+    requireOwnOrigin(req, config);
+    if (cookie.length > MAX_REFRESH_TOKEN_LENGTH) throw invalidRequest('The refresh token cookie is too long');
+    return { refreshToken: cookie, fromCookie: true };
+  }
+  const refreshToken = readString(readBody(req), 'refreshToken', (value) => value.length > MAX_REFRESH_TOKEN_LENGTH);
+  return { refreshToken, fromCookie: false };
 }
 
 const readCredentials: RequestHandler = (req, res, next) => {

@@ -115,6 +115,13 @@ export class TokenService {
     return this.issueTokens(session.userId, session.userName, session.id, counter, session.expiresAt);
   }
 
+  /** Whole seconds left in the absolute lifetime of `refreshToken`'s session; 0 when it has none (unknown, ended). */
+  sessionSecondsLeft(refreshToken: string): number {
+    const parsed = this.parseRefreshToken(refreshToken);
+    const session = parsed && this.deps.sessions.find(parsed.sessionId);
+    return session ? Math.max(0, Math.floor((session.expiresAt - this.deps.now()) / 1000)) : 0;
+  }
+
   /** Revokes the session of any authentic refresh token, current or retired; anything else is silently ignored. */
   logout(refreshToken: string): void {
     const parsed = this.parseRefreshToken(refreshToken);
