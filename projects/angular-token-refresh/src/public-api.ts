@@ -2,7 +2,7 @@
  * angular-token-refresh: concurrent 401s share exactly one refresh of a rotating, single-use refresh token, across
  * every tab. This file is the whole public API of the main entry point.
  */
-export { provideAuth, withBackend, withOAuth2, withSessionEnd } from './lib/provide-auth';
+export { provideAuth, withBackend, withOAuth2, withRefreshTokenCookie, withSessionEnd } from './lib/provide-auth';
 export type { AuthFeature, AuthFeatureKind } from './lib/provide-auth';
 export { AUTH_CONFIG, DEFAULT_AUTH_CONFIG } from './lib/auth-config';
 export type { AuthConfig } from './lib/auth-config';
@@ -15,7 +15,7 @@ export type { TokenPair } from './lib/token-pair';
 export { BYPASS_AUTH, bypassAuth } from './lib/bypass-auth';
 export { AUTH_EVENT_CHANNEL, AuthEvents, TAB_ID } from './lib/auth-events';
 export type { AuthEvent, AuthEventKind, RefreshTrigger, SignOutReason } from './lib/auth-events';
-export { AUTH_BACKEND, isClientRejection } from './lib/auth-backend';
+export { AUTH_BACKEND, REFRESH_TOKEN_COOKIE, ROTATION_ID, isClientRejection } from './lib/auth-backend';
 export type { AuthBackend, TokenSet } from './lib/auth-backend';
 export type { TokenResponse } from './lib/bundled-server-backend';
 export { isInvalidGrant } from './lib/oauth2-backend';

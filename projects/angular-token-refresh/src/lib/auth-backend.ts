@@ -42,6 +42,15 @@ export const AUTH_BACKEND = new InjectionToken<AuthBackend>('AUTH_BACKEND', {
   factory: () => bundledServerBackend(inject(HttpClient), inject(AUTH_CONFIG)),
 });
 
+/** Whether the refresh token is an HttpOnly cookie (cookie mode, `withRefreshTokenCookie()`); then no token is ever stored. */
+export const REFRESH_TOKEN_COOKIE = new InjectionToken<boolean>('REFRESH_TOKEN_COOKIE', { providedIn: 'root', factory: () => false });
+
+/** Cookie mode's id for a rotation, in place of the refresh token it cannot see; random by default. */
+export const ROTATION_ID = new InjectionToken<(tokens: TokenSet) => string>('ROTATION_ID', {
+  providedIn: 'root',
+  factory: () => () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join(''),
+});
+
 /** Whether `error` is a 400 or 401 answer: how the bundled server refuses a refresh token. */
 export function isClientRejection(error: unknown): error is HttpErrorResponse {
   return error instanceof HttpErrorResponse && (error.status === 400 || error.status === 401);

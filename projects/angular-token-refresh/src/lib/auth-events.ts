@@ -7,7 +7,7 @@ import { inBrowser } from './platform';
 export type SignOutReason = 'user' | 'refresh-rejected' | 'retry-rejected' | 'other-tab';
 
 /** What started a refresh. */
-export type RefreshTrigger = 'unauthorized' | 'proactive';
+export type RefreshTrigger = 'unauthorized' | 'proactive' | 'recovery';
 
 /** Something the auth layer did. */
 export type AuthEventKind =

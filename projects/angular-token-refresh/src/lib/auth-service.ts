@@ -90,15 +90,20 @@ export class AuthService {
     }
   }
 
-  /** How a new request goes out: at once with the current token, or, while a refresh for a refused token runs, after it. */
+  /**
+   * How a new request goes out: at once with the current token, or after the refresh it needs: the one in flight for
+   * a refused token, or the one that recovers the token of a session this tab has without it (cookie mode, reloaded).
+   */
   firstSend(): AuthSend | Observable<AuthSend> {
     const refresh = this.refresh.value;
+    const token = this.store.accessToken();
     // A proactive refresh is not waited for: the current token still works.
-    if (refresh?.trigger !== 'unauthorized') {
-      return { attempt: 'first', token: this.store.accessToken() };
+    const ready = refresh ? refresh.trigger === 'proactive' : token !== null || this.store.tokens() === null;
+    if (ready) {
+      return { attempt: 'first', token };
     }
     this.events.emit({ type: 'request-queued' });
-    return this.wait(refresh).pipe(map((token) => ({ attempt: 'queued', token })));
+    return this.refreshAccessToken('recovery').pipe(map((fresh) => ({ attempt: 'queued', token: fresh })));
   }
 
   /** The next send of a request that failed with `error` as `sent`, or `error` itself when there is none. */

@@ -27,6 +27,35 @@ export function bundledServerBackend(http: HttpClient, config: AuthConfig): Auth
   };
 }
 
+/** The header that asks the bundled server for cookie mode, and proves to it that the call comes from our own pages. */
+export const REFRESH_TOKEN_TRANSPORT = { 'Refresh-Token-Transport': 'cookie' };
+
+/**
+ * The bundled server in cookie mode: the refresh token travels only as an HttpOnly cookie, which this code never
+ * sees. Each answer's rotation gets a made-up id (`rotationId`) in place of the token, so tabs can still tell one
+ * rotation from the next. The refresh is sent with `keepalive`, so that with `withFetch()` a page that goes away
+ * mid-refresh still lets the browser store the rotated cookie.
+ */
+export function bundledServerCookieBackend(http: HttpClient, config: AuthConfig, rotationId: (tokens: TokenSet) => string): AuthBackend {
+  const options = { headers: REFRESH_TOKEN_TRANSPORT, withCredentials: true, context: bypassAuth() };
+  const tokens = (url: string, body: object, keepalive = false) =>
+    http.post<unknown>(url, body, { ...options, keepalive }).pipe(
+      map((response) => {
+        if (typeof response === 'object' && response !== null && 'refreshToken' in response) {
+          // A server without cookie mode: its refresh token must not end up in script's reach, or in storage.
+          return malformedAnswer(url);
+        }
+        const set = tokenSetFromResponse({ ...(response as object), refreshToken: '' }, url);
+        return { ...set, refreshToken: rotationId(set) };
+      }),
+    );
+  return {
+    signIn: (userName, password) => tokens(config.signInUrl, { userName, password }),
+    refresh: () => tokens(config.refreshUrl, {}, true),
+    signOut: () => http.post(config.signOutUrl, {}, options),
+  };
+}
+
 /** The token set in a {@link TokenResponse} from `url`; throws a transient error when a field the server promises is missing. */
 export function tokenSetFromResponse(response: unknown, url: string): TokenSet {
   const { userId, userName, authorizationToken, refreshToken, tokenType, expiresIn } = (response ?? {}) as Record<string, unknown>;

@@ -1,8 +1,12 @@
 import { HttpClient } from '@angular/common/http';
 import { EnvironmentProviders, Provider, inject, makeEnvironmentProviders, provideAppInitializer } from '@angular/core';
 
-import { AUTH_BACKEND, AuthBackend } from './auth-backend';
-import { AuthConfig, provideAuthConfig } from './auth-config';
+import { firstValueFrom } from 'rxjs';
+
+import { AUTH_BACKEND, AuthBackend, REFRESH_TOKEN_COOKIE, ROTATION_ID } from './auth-backend';
+import { AUTH_CONFIG, AuthConfig, provideAuthConfig } from './auth-config';
+import { AuthService } from './auth-service';
+import { bundledServerCookieBackend } from './bundled-server-backend';
 import { OAuth2Options, oauth2Backend } from './oauth2-backend';
 import { inBrowser } from './platform';
 import { RefreshScheduler } from './refresh-scheduler';
@@ -37,7 +41,14 @@ export function provideAuth(config: Partial<AuthConfig> = {}, ...features: AuthF
         return;
       }
       const scheduler = inject(RefreshScheduler);
-      await inject(TokenStore).reload();
+      const auth = inject(AuthService);
+      const session = await inject(TokenStore).reload();
+      if (session?.accessToken === '') {
+        // A session whose access token no sibling tab had (cookie mode, after a reload): recover it before the first
+        // navigation, so a guarded route waits for it instead of bouncing to the login page. Only a refused refresh
+        // ends the session; a transient failure leaves the next request to try again.
+        await firstValueFrom(auth.refreshAccessToken('recovery')).catch(() => undefined);
+      }
       scheduler.start();
     }),
   ]);
@@ -51,6 +62,22 @@ export function withOAuth2(options: OAuth2Options): AuthFeature<'backend'> {
 /** Talks to any other token server: `factory` runs in an injection context (so it may `inject(HttpClient)`) and returns the backend. */
 export function withBackend(factory: () => AuthBackend): AuthFeature<'backend'> {
   return { ɵkind: 'backend', ɵproviders: [{ provide: AUTH_BACKEND, useFactory: factory }] };
+}
+
+/**
+ * Cookie mode, for the bundled server: the refresh token is an HttpOnly cookie that script never sees, and the access
+ * token lives in memory, handed between tabs over a BroadcastChannel. Storage keeps only that a session exists,
+ * whose it is and when its token expires. Refreshes still run under the cross-tab Web Lock, since every tab presents
+ * the same cookie. Use `provideHttpClient(withFetch())` too, so a refresh that a reload interrupts still lands.
+ */
+export function withRefreshTokenCookie(): AuthFeature<'backend'> {
+  return {
+    ɵkind: 'backend',
+    ɵproviders: [
+      { provide: REFRESH_TOKEN_COOKIE, useValue: true },
+      { provide: AUTH_BACKEND, useFactory: () => bundledServerCookieBackend(inject(HttpClient), inject(AUTH_CONFIG), inject(ROTATION_ID)) },
+    ],
+  };
 }
 
 /** Replaces what happens when the session ends (by default, navigating to the login path); `handler` runs in an injection context. */

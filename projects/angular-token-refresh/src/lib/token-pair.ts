@@ -8,7 +8,9 @@ export interface TokenPair {
   readonly userId?: string;
   /** The name to show for the signed-in user, where the server said. */
   readonly userName?: string;
+  /** The access token; `''` while this tab has the session but not its token yet (cookie mode, after a reload). */
   readonly accessToken: string;
+  /** The refresh token; in cookie mode, where the token is an HttpOnly cookie, the id of the rotation it belongs to. */
   readonly refreshToken: string;
   /** When the access token expires, in this device's clock (epoch ms); absent when unknown. */
   readonly expiresAt?: number;
@@ -27,7 +29,7 @@ export function parseTokenPair(value: unknown): TokenPair | null {
     !isId(sessionId) ||
     !isOptionalId(userId) ||
     !isOptionalId(userName) ||
-    !isSendableToken(accessToken) ||
+    !(accessToken === '' || isSendableToken(accessToken)) ||
     !isSendableToken(refreshToken)
   ) {
     return null;

@@ -65,18 +65,21 @@ export class TokenRotation {
       // Signed out, or another sign-in replaced the session, while this tab waited: its requests must not go out.
       throw this.sessionEnded(stored.kind === 'signed-out' ? 'Signed out in another tab' : 'Another sign-in replaced the session');
     }
-    if (stored.kind === 'rotated') {
+    if (stored.kind === 'rotated' && stored.pair.accessToken) {
       // Another tab rotated meanwhile: presenting the old refresh token now would be reuse.
       this.events.emit({ type: 'adopted-from-tab' });
       return stored.pair.accessToken;
     }
+    // Or it rotated, but its access token never reached this tab (cookie mode): the cookie holds that rotation's
+    // refresh token, so the refresh goes on from the stored pair.
+    const base = stored.kind === 'rotated' ? stored.pair : presented;
     let next: TokenPair;
     try {
-      next = await this.present(presented);
+      next = await this.present(base);
     } catch (error: unknown) {
-      return this.fail(error, presented);
+      return this.fail(error, base);
     }
-    if (await this.store.replace(presented, next)) {
+    if (await this.store.replace(base, next)) {
       this.events.emit({ type: 'refresh-succeeded' });
       return next.accessToken;
     }
@@ -122,7 +125,14 @@ export class TokenRotation {
   // then the pair it stored stands. Returns its access token, or null when the session ended.
   private siblingRotation(presented: TokenPair): string | null {
     const current = this.store.tokens();
-    return current && sameSession(current, presented) ? current.accessToken : null;
+    if (!current || !sameSession(current, presented)) {
+      return null;
+    }
+    if (!current.accessToken) {
+      // Cookie mode, and the rotating tab's access token never arrived: fail transiently; the next 401 refreshes.
+      throw new HttpErrorResponse({ status: 0, statusText: "Another tab's access token did not arrive" });
+    }
+    return current.accessToken;
   }
 
   private sessionEnded(statusText: string): HttpErrorResponse {

@@ -1,8 +1,10 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { Observable, Subject } from 'rxjs';
 
+import { REFRESH_TOKEN_COOKIE } from './auth-backend';
+import { CookieTokenStorage } from './cookie-token-storage';
 import { TokenPair, parseTokenPair, sameSession } from './token-pair';
-import { TOKEN_CHANNEL, TOKEN_STORAGE } from './token-storage';
+import { TOKEN_CHANNEL, TOKEN_STORAGE, TokenStorage } from './token-storage';
 
 /** How storage stands against a pair a tab presented: the same, rotated by a sibling tab, another session, or signed out. */
 export type StoredComparison =
@@ -17,8 +19,8 @@ export type StoredComparison =
  */
 @Injectable({ providedIn: 'root' })
 export class TokenStore {
-  private readonly storage = inject(TOKEN_STORAGE);
   private readonly channel = inject(TOKEN_CHANNEL);
+  private readonly storage = cookieMode(inject(TOKEN_STORAGE), this.channel);
   private readonly pair = signal<TokenPair | null>(null);
   private readonly ended = new Subject<void>();
   // Storage calls run one at a time, in call order, so a read never overtakes this tab's own earlier write.
@@ -27,8 +29,8 @@ export class TokenStore {
 
   /** The current pair, or `null` when signed out. */
   readonly tokens = this.pair.asReadonly();
-  /** The current access token, or `null` when signed out. */
-  readonly accessToken = computed(() => this.pair()?.accessToken ?? null);
+  /** The current access token, or `null` when signed out or not known yet. */
+  readonly accessToken = computed(() => this.pair()?.accessToken || null);
   /** The current refresh token, or `null` when signed out. */
   readonly refreshToken = computed(() => this.pair()?.refreshToken ?? null);
   /** Fires when a re-read finds that this tab's session ended elsewhere: signed out, or replaced by another sign-in. */
@@ -138,4 +140,9 @@ export class TokenStore {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+// In cookie mode no token reaches storage: the access token stays in memory and goes to sibling tabs over the channel.
+function cookieMode(storage: TokenStorage | null, channel: BroadcastChannel | null): TokenStorage | null {
+  return storage && inject(REFRESH_TOKEN_COOKIE) ? new CookieTokenStorage(storage, channel) : storage;
 }

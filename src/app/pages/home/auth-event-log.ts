@@ -1,5 +1,11 @@
 import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
-import { TAB_ID, AuthEvent } from 'angular-token-refresh';
+import { TAB_ID, AuthEvent, RefreshTrigger } from 'angular-token-refresh';
+
+const REFRESH_STARTED: Record<RefreshTrigger, string> = {
+  unauthorized: 'refresh started after a 401',
+  proactive: 'refresh started ahead of expiry',
+  recovery: 'refresh started to recover the access token',
+};
 
 /** The auth events of this tab and its siblings, newest last, each with the tab it came from. */
 @Component({
@@ -71,9 +77,9 @@ function describeStatus(status: number): string {
 function describeEvent(event: AuthEvent): string {
   switch (event.type) {
     case 'signed-in':
-      return `signed in as ${event.userName}`;
+      return event.userName ? `signed in as ${event.userName}` : 'signed in';
     case 'refresh-started':
-      return event.trigger === 'proactive' ? 'refresh started ahead of expiry' : 'refresh started after a 401';
+      return REFRESH_STARTED[event.trigger];
     case 'refresh-succeeded':
       return 'refresh succeeded; tokens rotated';
     case 'refresh-failed':
