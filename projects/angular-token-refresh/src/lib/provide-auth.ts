@@ -7,10 +7,12 @@ import { AUTH_BACKEND, AuthBackend, REFRESH_TOKEN_COOKIE, ROTATION_ID } from './
 import { AUTH_CONFIG, AuthConfig, provideAuthConfig } from './auth-config';
 import { AuthService } from './auth-service';
 import { bundledServerCookieBackend } from './bundled-server-backend';
+import { CookieTokenStorage } from './cookie-token-storage';
 import { OAuth2Options, oauth2Backend } from './oauth2-backend';
 import { inBrowser } from './platform';
 import { RefreshScheduler } from './refresh-scheduler';
 import { SESSION_END_HANDLER, SessionEndHandler } from './session-end';
+import { TOKEN_STORAGE_WRAPPER, TokenStorage } from './token-storage';
 import { TokenStore } from './token-store';
 
 /** The kinds of {@link AuthFeature}. */
@@ -75,6 +77,10 @@ export function withRefreshTokenCookie(): AuthFeature<'backend'> {
     ɵkind: 'backend',
     ɵproviders: [
       { provide: REFRESH_TOKEN_COOKIE, useValue: true },
+      {
+        provide: TOKEN_STORAGE_WRAPPER,
+        useValue: (storage: TokenStorage, channel: BroadcastChannel | null) => new CookieTokenStorage(storage, channel),
+      },
       { provide: AUTH_BACKEND, useFactory: () => bundledServerCookieBackend(inject(HttpClient), inject(AUTH_CONFIG), inject(ROTATION_ID)) },
     ],
   };

@@ -24,6 +24,15 @@ export const TOKEN_STORAGE = new InjectionToken<TokenStorage | null>('TOKEN_STOR
   factory: () => (inBrowser() && typeof indexedDB !== 'undefined' ? new IndexedDbTokenStorage(inject(AUTH_CONFIG).storageKey) : null),
 });
 
+/**
+ * Wraps the shared storage in a mode's own rules (cookie mode keeps tokens out of it); `null` keeps it as it is. A
+ * token rather than a flag, so an app that does not use the mode does not bundle it.
+ */
+export const TOKEN_STORAGE_WRAPPER = new InjectionToken<((storage: TokenStorage, channel: BroadcastChannel | null) => TokenStorage) | null>(
+  'TOKEN_STORAGE_WRAPPER',
+  { providedIn: 'root', factory: () => null },
+);
+
 /** The channel on which a tab tells its siblings to re-read {@link TOKEN_STORAGE}; `null` where BroadcastChannel is missing, and on the server. */
 export const TOKEN_CHANNEL = new InjectionToken<BroadcastChannel | null>('TOKEN_CHANNEL', {
   providedIn: 'root',

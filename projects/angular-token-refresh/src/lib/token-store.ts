@@ -1,10 +1,8 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { Observable, Subject } from 'rxjs';
 
-import { REFRESH_TOKEN_COOKIE } from './auth-backend';
-import { CookieTokenStorage } from './cookie-token-storage';
 import { TokenPair, parseTokenPair, sameSession } from './token-pair';
-import { TOKEN_CHANNEL, TOKEN_STORAGE, TokenStorage } from './token-storage';
+import { TOKEN_CHANNEL, TOKEN_STORAGE, TOKEN_STORAGE_WRAPPER, TokenStorage } from './token-storage';
 
 /** How storage stands against a pair a tab presented: the same, rotated by a sibling tab, another session, or signed out. */
 export type StoredComparison =
@@ -20,7 +18,7 @@ export type StoredComparison =
 @Injectable({ providedIn: 'root' })
 export class TokenStore {
   private readonly channel = inject(TOKEN_CHANNEL);
-  private readonly storage = cookieMode(inject(TOKEN_STORAGE), this.channel);
+  private readonly storage = wrapped(inject(TOKEN_STORAGE), this.channel);
   private readonly pair = signal<TokenPair | null>(null);
   private readonly ended = new Subject<void>();
   // Storage calls run one at a time, in call order, so a read never overtakes this tab's own earlier write.
@@ -142,7 +140,8 @@ export class TokenStore {
   }
 }
 
-// In cookie mode no token reaches storage: the access token stays in memory and goes to sibling tabs over the channel.
-function cookieMode(storage: TokenStorage | null, channel: BroadcastChannel | null): TokenStorage | null {
-  return storage && inject(REFRESH_TOKEN_COOKIE) ? new CookieTokenStorage(storage, channel) : storage;
+// A mode's rules for what reaches storage: in cookie mode no token does (see CookieTokenStorage).
+function wrapped(storage: TokenStorage | null, channel: BroadcastChannel | null): TokenStorage | null {
+  const wrap = inject(TOKEN_STORAGE_WRAPPER);
+  return storage && wrap ? wrap(storage, channel) : storage;
 }
