@@ -4,15 +4,23 @@ import { join } from 'node:path';
 
 import { CONSUMER_BUILDS, buildConsumerApp } from './consumer-app';
 
+/** The demo built in cookie mode (`npm run build:cookie`), for the cookie-mode specs to serve. */
+export const DEMO_COOKIE_DIR = join(__dirname, '..', 'dist/demo-cookie/browser');
+
 /**
- * Before the suite: builds the demo app (production), and packs the library into the separate consumer app and
+ * Before the suite: builds the demo app (production) in both modes, and packs the library into the separate consumer app and
  * builds that; E2E_SKIP_BUILD=1 keeps builds that exist.
  */
 export default function buildApps(): void {
   const root = join(__dirname, '..');
   const skip = process.env['E2E_SKIP_BUILD'] === '1';
+  const ng = join(root, 'node_modules/@angular/cli/bin/ng.js');
   if (!skip || !existsSync(join(root, 'dist/demo/browser/index.html'))) {
-    execFileSync(process.execPath, [join(root, 'node_modules/@angular/cli/bin/ng.js'), 'build', 'demo'], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, [ng, 'build', 'demo'], { cwd: root, stdio: 'inherit' });
+  }
+  if (!skip || !existsSync(join(DEMO_COOKIE_DIR, 'index.html'))) {
+    const cookieBuild = ['build', 'demo', '--configuration=production,cookie', '--output-path=dist/demo-cookie'];
+    execFileSync(process.execPath, [ng, ...cookieBuild], { cwd: root, stdio: 'inherit' });
   }
   if (!skip || !existsSync(join(CONSUMER_BUILDS.ssr, 'server/server.mjs'))) {
     buildConsumerApp();

@@ -1,63 +1,11 @@
-import { BrowserContext, Page } from '@playwright/test';
-
 import { expect, signIn, test } from './fixtures';
+import { RESOURCE, browse, recordRefreshes } from './tab-traffic';
 
-const RESOURCE = 'protected resources, username: demo';
 const TABS = 5;
 const BROWSE_MS = Number(process.env['E2E_BROWSE_MS'] ?? 32_000);
 
 // 4-second access tokens and strict single use: every tab refreshes many times, and any reuse revokes the session.
 test.use({ serverEnv: { ACCESS_TOKEN_TTL_SECONDS: '4', REFRESH_REUSE_WINDOW_SECONDS: '0' } });
-
-/** What the server answered to every refresh any tab of the context sent. */
-function recordRefreshes(context: BrowserContext): number[] {
-  const statuses: number[] = [];
-  context.on('response', (response) => {
-    if (new URL(response.url()).pathname === '/authorization/refresh') {
-      statuses.push(response.status());
-    }
-  });
-  return statuses;
-}
-
-/** How one tab's requests ended, and whether the tab was sent to the login page. */
-interface Tally {
-  served: number;
-  failed: string[];
-  signedOut: boolean;
-}
-
-/** Sends batches of 1–5 requests at random moments until `until`, and counts how each request ended. */
-async function browse(page: Page, until: number): Promise<Tally> {
-  const tally: Tally = { served: 0, failed: [], signedOut: false };
-  const items = page.getByRole('list', { name: 'Responses' }).getByRole('listitem');
-  const texts = () => items.allInnerTexts();
-  let n = 0;
-  while (Date.now() < until) {
-    await page.waitForTimeout(Math.random() * 300);
-    // Never the previous batch's size, so its finished list cannot pass for this batch's.
-    n = 1 + ((n + Math.floor(Math.random() * 4)) % 5);
-    try {
-      await page.getByLabel('Requests').fill(String(n), { timeout: 10_000 });
-      await page.getByRole('button', { name: /^Send \d+ requests?$/ }).click({ timeout: 10_000 });
-      await expect.poll(async () => (await texts()).filter((text) => !text.includes('pending…')).length, { timeout: 30_000 }).toBe(n);
-    } catch (error) {
-      if (page.url().includes('/login')) {
-        tally.signedOut = true;
-        return tally;
-      }
-      throw error;
-    }
-    for (const text of await texts()) {
-      if (text.includes(RESOURCE)) {
-        tally.served++;
-      } else {
-        tally.failed.push(text);
-      }
-    }
-  }
-  return tally;
-}
 
 test.describe('five tabs with 4-second access tokens and strict single use', () => {
   test.setTimeout(BROWSE_MS + 60_000);

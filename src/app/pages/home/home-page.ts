@@ -1,7 +1,7 @@
 import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { AuthService, TokenStore } from 'angular-token-refresh';
+import { AuthService, REFRESH_TOKEN_COOKIE, TokenStore } from 'angular-token-refresh';
 
 import { HttpTimeline, REQUEST_LABEL } from '../../timeline/http-timeline';
 import { RequestTimeline } from '../../timeline/request-timeline';
@@ -38,6 +38,8 @@ export class HomePage {
   protected readonly timeline = inject(HttpTimeline);
 
   protected readonly maxRequests = MAX_REQUESTS;
+  /** Where this build keeps the refresh token: in an HttpOnly cookie (cookie mode), or in IndexedDB with the pair. */
+  protected readonly cookieMode = inject(REFRESH_TOKEN_COOKIE);
   protected readonly userName = this.auth.userName;
   protected readonly resource = signal<string>('Loading…');
   protected readonly count = signal(3);

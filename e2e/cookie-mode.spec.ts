@@ -1,0 +1,173 @@
+import { Page } from '@playwright/test';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { DEMO_COOKIE_DIR } from './build-app';
+import { expect, signIn, test } from './fixtures';
+
+// The demo built with withRefreshTokenCookie(), served by the real token server.
+test.use({ serverEnv: { STATIC_DIR: DEMO_COOKIE_DIR } });
+
+const COOKIE = '__Secure-refresh-token';
+
+/** Everything the page's own scripts can read from localStorage, sessionStorage, IndexedDB and document.cookie. */
+function scriptReachableState(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const dump: unknown[] = [{ ...localStorage }, { ...sessionStorage }, document.cookie];
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(name!);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const storeName of Array.from(db.objectStoreNames)) {
+        const all = db.transaction(storeName).objectStore(storeName).getAll();
+        dump.push(await new Promise((resolve) => (all.onsuccess = () => resolve(all.result))));
+      }
+      db.close();
+    }
+    return JSON.stringify(dump);
+  });
+}
+
+async function refreshCookie(page: Page): Promise<string | undefined> {
+  return (await page.context().cookies()).find((cookie) => cookie.name === COOKIE)?.value;
+}
+
+test('the demo in cookie mode: three requests with a broken token cost three 401s, one refresh and three retries', async ({
+  page,
+  network,
+}) => {
+  await signIn(page);
+  await expect(page.getByTestId('mode')).toContainText('Cookie mode');
+  await page.getByRole('button', { name: 'Break access token' }).click();
+  network.clear();
+
+  await page.getByRole('button', { name: 'Send 3 requests' }).click();
+  await expect(page.getByTestId('story')).toHaveText('3 × 401 → 1 refresh → 3 × 200');
+  const refreshes = (await network.exchanges()).filter((exchange) => exchange.path === '/authorization/refresh');
+  expect(refreshes.map(({ status }) => status)).toEqual([200]);
+  expect(JSON.parse(refreshes[0].body ?? '{}').refreshToken).toBeUndefined();
+});
+
+test('after sign-in no token is in localStorage, sessionStorage, IndexedDB or document.cookie, and no script can get the refresh token', async ({
+  page,
+  network,
+}) => {
+  await signIn(page);
+  const signInAnswer = (await network.exchanges()).find((exchange) => exchange.path === '/authorization/token');
+  const accessToken = JSON.parse(signInAnswer?.body ?? '{}').authorizationToken as string;
+  const refreshToken = await refreshCookie(page);
+  expect(accessToken).toBeTruthy();
+  expect(refreshToken).toBeTruthy();
+
+  const reachable = await scriptReachableState(page);
+  expect(reachable).not.toContain(accessToken);
+  expect(reachable).not.toContain(refreshToken!);
+  expect(await page.evaluate(() => document.cookie)).toBe('');
+
+  // A script that calls the refresh endpoint itself gets an access token, never the refresh token.
+  const seen = await page.evaluate(async () => {
+    const answer = await fetch('/authorization/refresh', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Refresh-Token-Transport': 'cookie' },
+      body: '{}',
+    });
+    return { status: answer.status, body: await answer.text(), setCookie: answer.headers.get('set-cookie'), cookie: document.cookie };
+  });
+  expect(seen.status).toBe(200);
+  expect(seen.setCookie).toBeNull();
+  expect(seen.cookie).toBe('');
+  expect(seen.body).not.toContain(await refreshCookie(page));
+  expect(JSON.parse(seen.body).refreshToken).toBeUndefined();
+});
+
+test.describe('a page on another localhost port', () => {
+  let other: Server;
+  let otherUrl: string;
+
+  test.beforeAll(async () => {
+    other = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>other app</title>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+  });
+
+  test.afterAll(() => new Promise<void>((resolve) => other.close(() => resolve())));
+
+  test('cannot refresh or log out: forms and credentialed fetches, with and without the header, are refused and change nothing', async ({
+    page,
+    context,
+    serverUrl,
+  }) => {
+    await signIn(page);
+    const before = await refreshCookie(page);
+    const attacker = await context.newPage();
+    await attacker.goto(otherUrl);
+
+    const outcomes = await attacker.evaluate(async (server) => {
+      const results: Record<string, string> = {};
+      for (const path of ['/authorization/refresh', '/authorization/logout']) {
+        const url = server + path;
+        // helmet's Cross-Origin-Resource-Policy makes even the opaque answer a network error.
+        results[`${path} no-cors fetch`] = await fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{}' }).then(
+          (answer) => answer.type,
+          () => 'blocked',
+        );
+        results[`${path} fetch with the header`] = await fetch(url, {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'Content-Type': 'application/json', 'Refresh-Token-Transport': 'cookie' },
+          body: '{}',
+        }).then(
+          (answer) => String(answer.status),
+          () => 'blocked',
+        );
+        results[`${path} fetch without the header`] = await fetch(url, { method: 'POST', credentials: 'include', body: '{}' }).then(
+          (answer) => String(answer.status),
+          () => 'blocked',
+        );
+      }
+      return results;
+    }, serverUrl);
+    // Opaque or blocked to the page; on the server every one of them got a 403 or never arrived.
+    expect(Object.values(outcomes).every((outcome) => ['opaque', 'blocked'].includes(outcome))).toBe(true);
+
+    for (const path of ['/authorization/refresh', '/authorization/logout']) {
+      const form = await attacker.evaluate(
+        ({ server, target }) => {
+          const element = document.createElement('form');
+          element.method = 'POST';
+          element.action = server + target;
+          document.body.append(element);
+          element.submit();
+        },
+        { server: serverUrl, target: path },
+      );
+      void form;
+      await attacker.waitForLoadState();
+      await expect(attacker.locator('body')).toContainText('forbidden');
+      await attacker.goto(otherUrl);
+    }
+
+    // Nothing was rotated, revoked or logged out: the same cookie still refreshes the session.
+    expect(await refreshCookie(page)).toBe(before);
+    await page.getByRole('button', { name: 'Break access token' }).click();
+    await page.getByRole('button', { name: 'Send 3 requests' }).click();
+    await expect(page.getByTestId('story')).toHaveText('3 × 401 → 1 refresh → 3 × 200');
+  });
+});
+
+test('reloading a guarded page makes one refresh and never visits /login', async ({ page, network }) => {
+  await signIn(page);
+  const visited: string[] = [];
+  page.on('framenavigated', (frame) => frame === page.mainFrame() && visited.push(new URL(frame.url()).pathname));
+  network.clear();
+
+  await page.reload();
+  await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo');
+
+  const exchanges = await network.exchanges();
+  expect(exchanges.filter((exchange) => exchange.path === '/authorization/refresh').map(({ status }) => status)).toEqual([200]);
+  expect(exchanges.filter((exchange) => exchange.status === 401)).toEqual([]);
+  expect(visited.filter((path) => path === '/login')).toEqual([]);
+});
