@@ -1,4 +1,4 @@
-import { Page } from '@playwright/test';
+import { BrowserContext, Page } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -171,3 +171,32 @@ test('reloading a guarded page makes one refresh and never visits /login', async
   expect(exchanges.filter((exchange) => exchange.status === 401)).toEqual([]);
   expect(visited.filter((path) => path === '/login')).toEqual([]);
 });
+
+test('reloading while a refresh crawls over a slow network keeps the session and lands on the guarded page', async ({ page, context }) => {
+  await signIn(page);
+  const before = await refreshCookie(page);
+  const refreshes = recordStatuses(context, '/authorization/refresh');
+  // 1.5 s of added latency on every exchange, so the reload comes while the refresh is on its way. (This passes
+  // with keepalive off too: the reload cancels the refresh before the server sees it, so it proves the reload is
+  // safe, not what keepalive adds; a refresh the server answered but whose answer is still in flight is not covered.)
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 1_500, downloadThroughput: -1, uploadThroughput: -1 });
+
+  await page.getByRole('button', { name: 'Break access token' }).click();
+  await page.getByRole('button', { name: 'Send 3 requests' }).click();
+  await page.waitForRequest((request) => new URL(request.url()).pathname === '/authorization/refresh');
+  await page.reload();
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+
+  await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo', { timeout: 20_000 });
+  await expect(page).toHaveURL(/\/$/);
+  expect(await refreshCookie(page)).not.toBe(before);
+  expect(refreshes.filter((status) => status !== 200)).toEqual([]);
+});
+
+/** The statuses of every response for `path` in the context, as they arrive. */
+function recordStatuses(context: BrowserContext, path: string): number[] {
+  const statuses: number[] = [];
+  context.on('response', (response) => new URL(response.url()).pathname === path && statuses.push(response.status()));
+  return statuses;
+}
