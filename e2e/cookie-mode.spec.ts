@@ -1,5 +1,5 @@
 import { BrowserContext, Page } from '@playwright/test';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { DEMO_COOKIE_DIR } from './build-app';
@@ -157,6 +157,18 @@ test.describe('a page on another localhost port', () => {
   });
 });
 
+test('signing out in one tab signs out every tab and clears the cookie', async ({ page, context }) => {
+  await signIn(page);
+  const other = await context.newPage();
+  await other.goto('/');
+  await expect(other.getByTestId('resource')).toHaveText('protected resources, username: demo');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(other).toHaveURL(/\/login/);
+  await expect.poll(() => refreshCookie(page)).toBeUndefined();
+});
+
 test('reloading a guarded page makes one refresh and never visits /login', async ({ page, network }) => {
   await signIn(page);
   const visited: string[] = [];
@@ -200,3 +212,55 @@ function recordStatuses(context: BrowserContext, path: string): number[] {
   context.on('response', (response) => new URL(response.url()).pathname === path && statuses.push(response.status()));
   return statuses;
 }
+
+test('a reload after the server rotated, but before its answer arrived, keeps the session: the refresh is asked for again', async ({
+  page,
+  context,
+  serverUrl,
+}) => {
+  // A proxy in front of the server holds refresh answers for 2 s once the server has rotated, as a slow network would.
+  const upstream = new URL(serverUrl);
+  let holdRefreshes = false;
+  const proxy = createServer((req, res) => {
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        const send = () => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        };
+        if (holdRefreshes && req.url === '/authorization/refresh') setTimeout(send, 2_000);
+        else send();
+      },
+    );
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  try {
+    await page.goto(`${origin}/login`);
+    await page.getByLabel('User name').fill('demo');
+    await page.getByLabel('Password').fill('demo-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo');
+    const refreshes = recordStatuses(context, '/authorization/refresh');
+
+    holdRefreshes = true;
+    await page.getByRole('button', { name: 'Break access token' }).click();
+    await page.getByRole('button', { name: 'Send 3 requests' }).click();
+    await page.waitForRequest((sent) => new URL(sent.url()).pathname === '/authorization/refresh');
+    // Long enough for the server to rotate; its answer is still held. Then the reload.
+    await page.waitForTimeout(300);
+    await page.reload();
+    holdRefreshes = false;
+
+    await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo', { timeout: 15_000 });
+    await expect(page).toHaveURL(`${origin}/`);
+    await page.waitForTimeout(2_500);
+    expect(refreshes.filter((status) => status !== 200)).toEqual([]);
+    await expect(page).toHaveURL(`${origin}/`);
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  }
+});

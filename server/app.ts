@@ -9,7 +9,6 @@ import { pinoHttp } from 'pino-http';
 import { createApiRouter } from './api-routes';
 import { createAuthRouter } from './auth/auth-routes';
 import { PasswordHasher } from './auth/password-hasher';
-import { TRANSPORT_HEADER } from './auth/refresh-cookie';
 import { SessionStore } from './auth/session-store';
 import { TokenService } from './auth/token-service';
 import { UserStore } from './auth/user-store';
@@ -49,14 +48,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   // Credentialed (cookie mode) only for CORS_ORIGINS: the cors package names no other origin in its answers.
-  app.use(
-    cors({
-      origin: config.corsOrigins,
-      credentials: true,
-      allowedHeaders: ['Authorization', 'Content-Type', TRANSPORT_HEADER],
-      exposedHeaders: ['WWW-Authenticate'],
-    }),
-  );
+  app.use(cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['WWW-Authenticate'] }));
   app.use(limitBody(MAX_BODY_BYTES), requireUtf8);
   app.use(express.json({ limit: MAX_BODY_BYTES }));
 

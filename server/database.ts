@@ -24,6 +24,8 @@ const MIGRATIONS = [
      revoke_reason TEXT
    );
    CREATE INDEX sessions_user_id ON sessions (user_id);`,
+  // The client's id for the refresh that made the current counter, so that refresh, repeated, is answered again.
+  `ALTER TABLE sessions ADD COLUMN last_attempt TEXT;`,
 ];
 
 /** Opens `dataDir/auth.db` in WAL mode and brings its schema up to date. */

@@ -17,10 +17,10 @@ export interface StormRun {
 export interface BenchHarness {
   /** Times GETs through HttpClient with and without authInterceptor against an in-memory backend, alternating A/B each round. */
   measureOverhead(options: { rounds: number; perRun: number; inFlight: number }): Promise<OverheadRuns>;
-  /** Signs the demo user in against the real token server. */
-  signIn(): Promise<void>;
-  /** GETs every URL at once through the auth layer; with `broken`, the stored access token is broken first. */
-  fireStorm(urls: readonly string[], broken: boolean): Promise<StormRun>;
+  /** Signs the demo user in against the real token server, in the storm app of `mode` (default `stored`). */
+  signIn(mode?: 'stored' | 'cookie'): Promise<void>;
+  /** GETs every URL at once through the auth layer of `mode`; with `broken`, the access token is broken first. */
+  fireStorm(urls: readonly string[], broken: boolean, mode?: 'stored' | 'cookie'): Promise<StormRun>;
   /** Runs refresh cycles (token expires → 401 → refresh → retry) against an in-memory server; returns refreshes so far. */
   runRefreshCycles(count: number): Promise<number>;
 }

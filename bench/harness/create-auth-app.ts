@@ -1,18 +1,28 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
+import { provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
 import { EnvironmentInjector, EnvironmentProviders, Provider, provideZonelessChangeDetection } from '@angular/core';
 import { createApplication } from '@angular/platform-browser';
 import { provideRouter } from '@angular/router';
-import { authInterceptor, provideAuth } from 'angular-token-refresh';
+import { authInterceptor, provideAuth, withRefreshTokenCookie } from 'angular-token-refresh';
 
-/** Boots an app with the auth layer wired as src/app/app.config.ts wires it (minus the demo's pages and timeline), plus `providers`. */
-export async function createAuthApp(providers: (Provider | EnvironmentProviders)[] = []): Promise<EnvironmentInjector> {
+/** How the storm app keeps the refresh token: in IndexedDB with the pair, or as an HttpOnly cookie (cookie mode). */
+export type BenchMode = 'stored' | 'cookie';
+
+/**
+ * Boots an app with the auth layer wired as src/app/app.config.ts wires it (minus the demo's pages and timeline), in
+ * `mode`, plus `providers`. Each mode keeps its session in a database of its own, so two apps can share the page.
+ */
+export async function createAuthApp(
+  providers: (Provider | EnvironmentProviders)[] = [],
+  mode: BenchMode = 'stored',
+): Promise<EnvironmentInjector> {
+  const cookie = mode === 'cookie';
   const app = await createApplication({
     providers: [
       provideZonelessChangeDetection(),
       // AuthService sends signed-out users to the login route, so it needs a router; no routes are visited here.
       provideRouter([]),
-      provideAuth(),
-      provideHttpClient(withInterceptors([authInterceptor])),
+      cookie ? provideAuth({ storageKey: 'bench.cookie-mode' }, withRefreshTokenCookie()) : provideAuth(),
+      cookie ? provideHttpClient(withFetch(), withInterceptors([authInterceptor])) : provideHttpClient(withInterceptors([authInterceptor])),
       ...providers,
     ],
   });

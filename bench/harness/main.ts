@@ -3,25 +3,26 @@ import { EnvironmentInjector } from '@angular/core';
 import { lastValueFrom } from 'rxjs';
 import { AuthService, TokenStore } from 'angular-token-refresh';
 
-import { createAuthApp } from './create-auth-app';
+import { BenchMode, createAuthApp } from './create-auth-app';
 import { fireStorm } from './fire-storm';
 import { measureOverhead } from './measure-overhead';
 import { MemoryBackend } from './memory-backend';
 import { MemoryTokenServer } from './memory-token-server';
 
-let stormApp: Promise<EnvironmentInjector> | undefined;
+const stormApps = new Map<BenchMode, Promise<EnvironmentInjector>>();
+const stormApp = (mode: BenchMode) => stormApps.get(mode) ?? stormApps.set(mode, createAuthApp([], mode)).get(mode)!;
 let cycles: Promise<{ http: HttpClient; server: MemoryTokenServer }> | undefined;
 
 window.bench = {
   measureOverhead,
 
-  async signIn() {
-    const app = await (stormApp ??= createAuthApp());
+  async signIn(mode = 'stored') {
+    const app = await stormApp(mode);
     await lastValueFrom(app.get(AuthService).signIn('demo', 'demo-password'));
   },
 
-  async fireStorm(urls, broken) {
-    const app = await (stormApp ??= createAuthApp());
+  async fireStorm(urls, broken, mode = 'stored') {
+    const app = await stormApp(mode);
     if (broken) {
       // What the demo's "Break access token" button does.
       const store = app.get(TokenStore);

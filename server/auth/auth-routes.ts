@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import { HttpError } from '../http-error';
 import { clientKey } from './client-key';
 import { MAX_PASSWORD_BYTES } from './password-hasher';
-import { clearRefreshCookie, refreshTokenCookie, requireOwnOrigin, setRefreshCookie, wantsCookie } from './refresh-cookie';
+import { ATTEMPT_HEADER, clearRefreshCookie, refreshTokenCookie, requireOwnOrigin, setRefreshCookie, wantsCookie } from './refresh-cookie';
 import type { TokenResponse, TokenService } from './token-service';
 
 /** The longest user name accepted, in characters. */
@@ -39,9 +39,10 @@ export function createAuthRouter(deps: { config: Config; tokens: TokenService })
 
   router.post('/refresh', ...refreshLimiter(config), (req, res) => {
     const { refreshToken, fromCookie } = readRefreshToken(req, config);
+    const attempt = readAttempt(req);
     let issued: TokenResponse;
     try {
-      issued = tokens.refresh(refreshToken);
+      issued = tokens.refresh(refreshToken, attempt);
     } catch (error) {
       // A cookie the server refuses is dead: remove it, so the browser stops sending it.
       if (fromCookie) clearRefreshCookie(res);
@@ -130,6 +131,15 @@ function readRefreshToken(req: Request, config: Config): { refreshToken: string;
   }
   const refreshToken = readString(readBody(req), 'refreshToken', (value) => value.length > MAX_REFRESH_TOKEN_LENGTH);
   return { refreshToken, fromCookie: false };
+}
+
+/** The client's id for this refresh (`Refresh-Attempt`, 16–128 URL-safe characters), or undefined when it sends none. */
+function readAttempt(req: Request): string | undefined {
+  const attempt = req.get(ATTEMPT_HEADER);
+  if (attempt !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(attempt)) {
+    throw invalidRequest(`${ATTEMPT_HEADER} must be 16 to 128 letters, digits, "-" or "_"`);
+  }
+  return attempt;
 }
 
 const readCredentials: RequestHandler = (req, res, next) => {

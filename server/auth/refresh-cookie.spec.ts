@@ -112,6 +112,20 @@ describe('refresh token cookie (cookie mode)', () => {
     }
   });
 
+  it('allows credentialed CORS only for CORS_ORIGINS', async () => {
+    const preflight = (origin: string) =>
+      request(testApp.app).options('/authorization/refresh').set({
+        Origin: origin,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,refresh-token-transport',
+      });
+    const allowed = await preflight('http://localhost:4200');
+    expect(allowed.headers['access-control-allow-origin']).toBe('http://localhost:4200');
+    expect(allowed.headers['access-control-allow-credentials']).toBe('true');
+    const foreign = await preflight('http://localhost:8080');
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('detects reuse as it does for bodies: a spent cookie revokes the session and is cleared', async () => {
     const first = await signInWithCookie();
     const second = cookieOf((await refreshWith(first).expect(200)).headers['set-cookie']);
@@ -120,6 +134,40 @@ describe('refresh token cookie (cookie mode)', () => {
     expect(reuse.body.error).toBe('invalid_grant');
     expect(maxAgeOf(reuse.headers['set-cookie'])).toBe(0);
     await refreshWith(second).expect(400);
+  });
+
+  describe('when a refresh comes again with its Refresh-Attempt id (its answer was lost: a reload mid-refresh)', () => {
+    const attempt = { 'Refresh-Attempt': 'rotation-0123456789abcdef' };
+
+    it('answers it again with the same rotation instead of revoking, and only until the next rotation', async () => {
+      const first = await signInWithCookie();
+      const answered = await refreshWith(first, { ...SAME_ORIGIN, ...attempt }).expect(200);
+      const again = await refreshWith(first, { ...SAME_ORIGIN, ...attempt }).expect(200);
+
+      expect(cookieOf(again.headers['set-cookie'])).toBe(cookieOf(answered.headers['set-cookie']));
+      const next = cookieOf((await refreshWith(cookieOf(again.headers['set-cookie'])).expect(200)).headers['set-cookie']);
+      // After the next rotation the old pair is plain reuse again.
+      await refreshWith(first, { ...SAME_ORIGIN, ...attempt }).expect(400);
+      await refreshWith(next).expect(400);
+    });
+
+    it('still revokes for the old token with another attempt id, or with none', async () => {
+      for (const other of [{ 'Refresh-Attempt': 'another-attempt-0000000' }, {}] as Record<string, string>[]) {
+        const first = await signInWithCookie();
+        const second = cookieOf((await refreshWith(first, { ...SAME_ORIGIN, ...attempt }).expect(200)).headers['set-cookie']);
+        await refreshWith(first, { ...SAME_ORIGIN, ...other }).expect(400);
+        await refreshWith(second).expect(400);
+      }
+    });
+
+    it('refuses a malformed attempt id with 400, rotating nothing', async () => {
+      const cookie = await signInWithCookie();
+      for (const bad of ['short', 'x'.repeat(129), 'has spaces in it here', 'semi;colon-0123456789']) {
+        const response = await refreshWith(cookie, { ...SAME_ORIGIN, 'Refresh-Attempt': bad }).expect(400);
+        expect(response.body.error).toBe('invalid_request');
+      }
+      await refreshWith(cookie).expect(200);
+    });
   });
 
   it('logs out from the cookie and clears it with Max-Age=0', async () => {

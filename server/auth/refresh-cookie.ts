@@ -18,6 +18,12 @@ export const REFRESH_COOKIE_PATH = '/authorization';
  */
 export const TRANSPORT_HEADER = 'Refresh-Token-Transport';
 
+/**
+ * The client's id for one refresh. Sent again with the token it presented, it gets that refresh's answer again
+ * instead of counting as reuse: a page that reloads while its refresh is in flight never saw the rotated cookie.
+ */
+export const ATTEMPT_HEADER = 'Refresh-Attempt';
+
 /** Whether the client asked for the cookie. */
 export function wantsCookie(req: Request): boolean {
   return req.get(TRANSPORT_HEADER)?.trim().toLowerCase() === 'cookie';

@@ -11,6 +11,8 @@ export interface Session {
   rotatedAt: number | null;
   revokedAt: number | null;
   revokeReason: string | null;
+  /** The client's id for the refresh that moved the session to `counter`, if it gave one. */
+  lastAttempt: string | null;
 }
 
 /** Why a session was revoked. */
@@ -43,19 +45,21 @@ export class SessionStore {
       .prepare<[string], Session>(
         `SELECT s.id, s.user_id AS userId, u.name AS userName, s.counter, s.created_at AS createdAt,
                 s.expires_at AS expiresAt, s.rotated_at AS rotatedAt, s.revoked_at AS revokedAt,
-                s.revoke_reason AS revokeReason
+                s.revoke_reason AS revokeReason, s.last_attempt AS lastAttempt
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id = ?`,
       )
       .get(id);
   }
 
-  /** Moves a live session from `counter` to `counter + 1`; false if another request got there first. */
-  advance(id: string, counter: number, now: number): boolean {
+  /** Moves a live session from `counter` to `counter + 1` for refresh `attempt`; false if another request got there first. */
+  advance(id: string, counter: number, now: number, attempt: string | null = null): boolean {
     return (
       this.db
-        .prepare('UPDATE sessions SET counter = counter + 1, rotated_at = ? WHERE id = ? AND counter = ? AND revoked_at IS NULL')
-        .run(now, id, counter).changes === 1
+        .prepare(
+          'UPDATE sessions SET counter = counter + 1, rotated_at = ?, last_attempt = ? WHERE id = ? AND counter = ? AND revoked_at IS NULL',
+        )
+        .run(now, attempt, id, counter).changes === 1
     );
   }
 

@@ -98,6 +98,8 @@ describe('TokenService', () => {
         'rotated_at',
         'revoked_at',
         'revoke_reason',
+        // The client's own id for its last refresh (a rotation id it made up), never a token.
+        'last_attempt',
       ]);
     });
   });

@@ -89,8 +89,12 @@ export class TokenService {
     return this.issueTokens(user.id, user.name, sessionId, 0, now + this.deps.config.sessionTtlSeconds * 1000);
   }
 
-  /** Rotates the session of `refreshToken`; a retired token revokes its session; any failure is 400 `invalid_grant`. */
-  refresh(refreshToken: string): TokenResponse {
+  /**
+   * Rotates the session of `refreshToken`; a retired token revokes its session; any failure is 400 `invalid_grant`.
+   * `attempt` is the client's id for this refresh: the same refresh again (same id, and the token it presented then)
+   * is answered again instead of counting as reuse, because its first answer was lost on the way to the client.
+   */
+  refresh(refreshToken: string, attempt?: string): TokenResponse {
     const parsed = this.parseRefreshToken(refreshToken);
     if (!parsed) throw invalidGrant();
 
@@ -101,8 +105,12 @@ export class TokenService {
       const session = this.deps.sessions.find(parsed.sessionId);
       if (!session || session.revokedAt !== null || now >= session.expiresAt) return undefined;
       if (parsed.counter === session.counter) {
-        return this.deps.sessions.advance(session.id, session.counter, now) ? { session, counter: session.counter + 1 } : undefined;
+        const advanced = this.deps.sessions.advance(session.id, session.counter, now, attempt ?? null);
+        return advanced ? { session, counter: session.counter + 1 } : undefined;
       }
+      // Only the refresh that made the current counter, and only until the next rotation.
+      const isRepeatedAttempt = attempt !== undefined && parsed.counter === session.counter - 1 && session.lastAttempt === attempt;
+      if (isRepeatedAttempt) return { session, counter: session.counter };
       // A clock that stepped back since the rotation makes the age negative: unknown, so never forgiven.
       const age = session.rotatedAt === null ? -1 : now - session.rotatedAt;
       const isForgivenPredecessor = parsed.counter === session.counter - 1 && windowMs > 0 && age >= 0 && age < windowMs;

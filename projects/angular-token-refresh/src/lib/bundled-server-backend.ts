@@ -34,24 +34,29 @@ export const REFRESH_TOKEN_TRANSPORT = { 'Refresh-Token-Transport': 'cookie' };
  * The bundled server in cookie mode: the refresh token travels only as an HttpOnly cookie, which this code never
  * sees. Each answer's rotation gets a made-up id (`rotationId`) in place of the token, so tabs can still tell one
  * rotation from the next. The refresh is sent with `keepalive`, so that with `withFetch()` a page that goes away
- * mid-refresh still lets the browser store the rotated cookie.
+ * mid-refresh still lets the browser store the rotated cookie, and with that id as its `Refresh-Attempt`, so a page
+ * that reloaded before the answer arrived can ask for it again.
  */
 export function bundledServerCookieBackend(http: HttpClient, config: AuthConfig, rotationId: (tokens: TokenSet) => string): AuthBackend {
   const options = { headers: REFRESH_TOKEN_TRANSPORT, withCredentials: true, context: bypassAuth() };
-  const tokens = (url: string, body: object, keepalive = false) =>
-    http.post<unknown>(url, body, { ...options, keepalive }).pipe(
-      map((response) => {
-        if (typeof response === 'object' && response !== null && 'refreshToken' in response) {
-          // A server without cookie mode: its refresh token must not end up in script's reach, or in storage.
-          return malformedAnswer(url);
-        }
-        const set = tokenSetFromResponse({ ...(response as object), refreshToken: '' }, url);
-        return { ...set, refreshToken: rotationId(set) };
-      }),
-    );
+  const tokens = (url: string, body: object, extra: { keepalive?: boolean; headers?: Record<string, string> } = {}) =>
+    http
+      .post<unknown>(url, body, { ...options, keepalive: extra.keepalive, headers: { ...REFRESH_TOKEN_TRANSPORT, ...extra.headers } })
+      .pipe(
+        map((response) => {
+          if (typeof response === 'object' && response !== null && 'refreshToken' in response) {
+            // A server without cookie mode: its refresh token must not end up in script's reach, or in storage.
+            return malformedAnswer(url);
+          }
+          const set = tokenSetFromResponse({ ...(response as object), refreshToken: '' }, url);
+          return { ...set, refreshToken: rotationId(set) };
+        }),
+      );
   return {
     signIn: (userName, password) => tokens(config.signInUrl, { userName, password }),
-    refresh: () => tokens(config.refreshUrl, {}, true),
+    // The rotation's id doubles as the attempt's: a tab that reloads mid-refresh still has it, and repeating the
+    // refresh with it gets the answer the first one lost instead of counting as reuse.
+    refresh: (rotation) => tokens(config.refreshUrl, {}, { keepalive: true, headers: { 'Refresh-Attempt': rotation } }),
     signOut: () => http.post(config.signOutUrl, {}, options),
   };
 }
