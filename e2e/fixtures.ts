@@ -5,6 +5,7 @@ import { seedUser } from '../server/auth/seed-user';
 import { UserStore } from '../server/auth/user-store';
 import { openDatabase } from '../server/database';
 import { startTokenServer } from '../server/start-token-server';
+import { DEMO_COOKIE_DIR } from './build-app';
 
 /** One HTTP exchange the page made, as the browser saw it. */
 export interface Exchange {
@@ -15,7 +16,12 @@ export interface Exchange {
   readonly body: string | null;
 }
 
+/** How the demo under test keeps the refresh token: its default build, or the cookie build (withRefreshTokenCookie). */
+export type DemoMode = 'stored' | 'cookie';
+
 interface WorkerFixtures {
+  /** Which build of the demo the token server serves; a project option, so one spec file can run in both modes. */
+  demoMode: DemoMode;
   /** Extra environment for the token server of this file's worker, e.g. a short token lifetime. */
   serverEnv: Record<string, string>;
   /** Users besides the demo user, seeded into the server's database before it starts, as name → password. */
@@ -54,11 +60,13 @@ interface TestFixtures {
 
 /** Playwright's `test`, with a real token server per worker and a network recorder per page. */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
+  demoMode: ['stored', { scope: 'worker', option: true }],
   serverEnv: [{}, { scope: 'worker', option: true }],
   serverUsers: [{}, { scope: 'worker', option: true }],
   serverUrl: [
-    async ({ serverEnv, serverUsers }, use) => {
-      const server = await startTokenServer({ LOG_LEVEL: 'warn', ...serverEnv }, (dataDir) => seedUsers(dataDir, serverUsers));
+    async ({ demoMode, serverEnv, serverUsers }, use) => {
+      const build: Record<string, string> = demoMode === 'cookie' ? { STATIC_DIR: DEMO_COOKIE_DIR } : {};
+      const server = await startTokenServer({ LOG_LEVEL: 'warn', ...build, ...serverEnv }, (dataDir) => seedUsers(dataDir, serverUsers));
       try {
         await use(server.url);
       } finally {

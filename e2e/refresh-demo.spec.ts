@@ -34,7 +34,7 @@ test.describe('the refresh demo', () => {
     await expect(page.getByRole('heading', { name: 'Signed in as demo' })).toBeVisible();
   });
 
-  test('three requests with a broken token cost three 401s, one refresh and three retries', async ({ page, network }) => {
+  test('three requests with a broken token cost three 401s, one refresh and three retries', async ({ page, network, demoMode }) => {
     await signIn(page);
     await page.getByRole('button', { name: 'Break access token' }).click();
     network.clear();
@@ -49,7 +49,8 @@ test.describe('the refresh demo', () => {
     const newToken = JSON.parse(refreshes[0].body ?? '{}').authorizationToken;
     expect(ok).toHaveLength(3);
     ok.forEach((e) => expect(e.authorization).toBe(`Bearer ${newToken}`));
-    expect((await storedTokens(page))?.accessToken).toBe(newToken);
+    // Stored with the pair, or (cookie mode) kept in memory only.
+    expect((await storedTokens(page))?.accessToken).toBe(demoMode === 'cookie' ? undefined : newToken);
     await expect(page.getByTestId('story')).toHaveText('3 × 401 → 1 refresh → 3 × 200');
 
     mkdirSync(join(__dirname, 'artifacts'), { recursive: true });
@@ -71,10 +72,15 @@ test.describe('the refresh demo', () => {
     await page.screenshot({ path: join(__dirname, 'artifacts/home-staggered.png'), fullPage: true });
   });
 
-  test('a session revoked on the server sends the user to login once, and signing in returns home', async ({ page, request }) => {
+  test('a session revoked on the server sends the user to login once, and signing in returns home', async ({ page, demoMode }) => {
     await signIn(page);
     const tokens = await storedTokens(page);
-    const logout = await request.post('/authorization/logout', { data: { refreshToken: tokens?.refreshToken } });
+    // With the token from storage, or (cookie mode) with the browser's cookie, as the app's own pages send it.
+    const cookieMode = { headers: { 'Refresh-Token-Transport': 'cookie', 'Sec-Fetch-Site': 'same-origin' }, data: {} };
+    const logout = await page.request.post(
+      '/authorization/logout',
+      demoMode === 'cookie' ? cookieMode : { data: { refreshToken: tokens?.refreshToken } },
+    );
     expect(logout.status()).toBe(204);
     const loginVisits: string[] = [];
     page.on('framenavigated', (frame) => frame === page.mainFrame() && frame.url().includes('/login') && loginVisits.push(frame.url()));

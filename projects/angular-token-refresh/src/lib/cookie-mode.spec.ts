@@ -119,6 +119,17 @@ describe('withRefreshTokenCookie (cookie mode)', () => {
   describe('when a tab loads with a session stored', () => {
     const record = { sessionId: 's1', userId: 'u1', userName: 'demo', refreshToken: 'rot-1', expiresAt: Date.now() + 300_000 };
 
+    /** Boots a tab on the stored record with no sibling to answer, and waits out the ask; `done` is bootstrap's end. */
+    async function bootWithoutSiblings(): Promise<{ done: Promise<unknown> }> {
+      storage.value = record;
+      bootTab();
+      const done = TestBed.inject(ApplicationInitStatus).donePromise;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await flushStorage();
+      // Wrapped: an async function would wait for a promise it returns, and bootstrap waits for the refresh.
+      return { done };
+    }
+
     it('takes the access token from a sibling that answers, with no refresh call', async () => {
       sibling.write({ ...record, accessToken: 'at-1' }, false);
       bootTab();
@@ -129,12 +140,7 @@ describe('withRefreshTokenCookie (cookie mode)', () => {
     });
 
     it('recovers the access token with one refresh before bootstrap ends when no sibling answers', async () => {
-      storage.value = record;
-      bootTab();
-      const done = TestBed.inject(ApplicationInitStatus).donePromise;
-      // No sibling answers within the wait.
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      await flushStorage();
+      const { done } = await bootWithoutSiblings();
 
       httpTesting.expectOne(refreshUrl).flush(cookieAnswer(1));
       await done;
@@ -143,11 +149,7 @@ describe('withRefreshTokenCookie (cookie mode)', () => {
     });
 
     it('ends bootstrap signed out when the server refuses the cookie', async () => {
-      storage.value = record;
-      bootTab();
-      const done = TestBed.inject(ApplicationInitStatus).donePromise;
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      await flushStorage();
+      const { done } = await bootWithoutSiblings();
 
       httpTesting.expectOne(refreshUrl).flush({ error: 'invalid_grant' }, { status: 400, statusText: 'Bad Request' });
       await done;
