@@ -35,6 +35,7 @@ describe('loadConfig', () => {
           loginMaxFailures: 10,
           loginWindowSeconds: 900,
           refreshRateLimit: 300,
+          verifyCacheSize: 10_000,
           logLevel: 'info',
         }),
       );

@@ -130,4 +130,56 @@ describe('TokenService', () => {
       expect(check.valid && check.claims.sub).toBe(userId);
     });
   });
+
+  describe('when verifying an access token it verified before', () => {
+    function serviceWithCache(size: number): TokenService {
+      return new TokenService({
+        config: { ...testApp.config, verifyCacheSize: size },
+        users: new UserStore(testApp.db),
+        sessions: new SessionStore(testApp.db),
+        passwords: new PasswordHasher(),
+        now: () => testApp.now(),
+      });
+    }
+
+    it('checks it once, then answers from the cache until it expires, and refuses it after', async () => {
+      const cached = serviceWithCache(100);
+      const { authorizationToken } = await cached.signIn(DEMO.userName, DEMO.password);
+      const verify = spyOn(jwt, 'verify').and.callThrough();
+
+      for (let i = 0; i < 5; i++) expect(cached.verifyAccessToken(authorizationToken).valid).toBeTrue();
+      expect(verify).toHaveBeenCalledTimes(1);
+
+      testApp.advance(testApp.config.accessTokenTtlSeconds);
+      expect(cached.verifyAccessToken(authorizationToken)).toEqual({ valid: false, reason: 'The access token expired' });
+    });
+
+    it('never keeps a refused token, so forgeries are checked every time', async () => {
+      const cached = serviceWithCache(100);
+      const { authorizationToken } = await cached.signIn(DEMO.userName, DEMO.password);
+      const forged = `${authorizationToken.slice(0, -2)}xx`;
+      const verify = spyOn(jwt, 'verify').and.callThrough();
+
+      for (let i = 0; i < 3; i++) expect(cached.verifyAccessToken(forged).valid).toBeFalse();
+      expect(verify).toHaveBeenCalledTimes(3);
+    });
+
+    it('keeps at most VERIFY_CACHE_SIZE tokens, and none with 0', async () => {
+      const verify = spyOn(jwt, 'verify').and.callThrough();
+      for (const size of [2, 0]) {
+        const cached = serviceWithCache(size);
+        const issued = [];
+        for (let i = 0; i < 3; i++) issued.push((await cached.signIn(DEMO.userName, DEMO.password)).authorizationToken);
+        for (const token of issued) cached.verifyAccessToken(token);
+        verify.calls.reset();
+
+        // Newest first: with room for 2, the two newest are answered from the cache and the oldest, let go, is checked
+        // again; with none, every check verifies again.
+        for (const token of [...issued].reverse()) expect(cached.verifyAccessToken(token).valid).toBeTrue();
+        expect(verify)
+          .withContext(`size ${size}`)
+          .toHaveBeenCalledTimes(size === 2 ? 1 : 3);
+      }
+    });
+  });
 });

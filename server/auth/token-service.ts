@@ -6,6 +6,7 @@ import { HttpError } from '../http-error';
 import type { PasswordHasher } from './password-hasher';
 import type { SessionStore } from './session-store';
 import type { UserStore } from './user-store';
+import { VerifiedTokens } from './verified-tokens';
 
 /** The body of a successful sign-in or refresh, as the API contract names its fields. */
 export interface TokenResponse {
@@ -59,7 +60,10 @@ export class TokenService {
   private readonly accessKey: KeyObject;
   private readonly refreshKey: Buffer;
 
+  private readonly verified: VerifiedTokens<AccessClaims>;
+
   constructor(private readonly deps: TokenServiceDeps) {
+    this.verified = new VerifiedTokens(deps.config.verifyCacheSize);
     // JWT_SECRET is the HS256 key, as the contract says, so other services can verify our access tokens with it.
     // The refresh-token MAC gets its own key, derived from it, so neither kind of token can be forged from the other.
     this.accessKey = createSecretKey(Buffer.from(deps.config.jwtSecret));
@@ -136,16 +140,22 @@ export class TokenService {
     if (parsed) this.deps.sessions.revoke(parsed.sessionId, this.deps.now(), 'logout');
   }
 
-  /** Checks an access token: HS256 only, our `iss`/`aud`/`typ`, and an `exp` in the future. */
+  /**
+   * Checks an access token: HS256 only, our `iss`/`aud`/`typ`, and an `exp` in the future. A token that passed is
+   * remembered until it expires (VERIFY_CACHE_SIZE of them), so the next request with it costs a lookup.
+   */
   verifyAccessToken(token: string): AccessTokenCheck {
     if (token.length > MAX_ACCESS_TOKEN_LENGTH) return { valid: false, reason: 'The access token is invalid' };
+    const nowSeconds = Math.floor(this.deps.now() / 1000);
+    const known = this.verified.get(token, nowSeconds);
+    if (known) return { valid: true, claims: known };
     let decoded: jwt.Jwt;
     try {
       decoded = jwt.verify(token, this.accessKey, {
         algorithms: ['HS256'],
         issuer: this.deps.config.jwtIssuer,
         audience: this.deps.config.jwtAudience,
-        clockTimestamp: Math.floor(this.deps.now() / 1000),
+        clockTimestamp: nowSeconds,
         complete: true,
       });
     } catch (error) {
@@ -160,7 +170,9 @@ export class TokenService {
       typeof claims.sub === 'string' &&
       typeof claims.name === 'string' &&
       typeof claims.sid === 'string';
-    return isAccessToken ? { valid: true, claims: claims as AccessClaims } : { valid: false, reason: 'The access token is invalid' };
+    if (!isAccessToken) return { valid: false, reason: 'The access token is invalid' };
+    this.verified.add(token, claims as AccessClaims);
+    return { valid: true, claims: claims as AccessClaims };
   }
 
   private issueTokens(userId: string, userName: string, sessionId: string, counter: number, sessionExpiresAt: number): TokenResponse {
