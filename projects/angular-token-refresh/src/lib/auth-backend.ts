@@ -45,7 +45,10 @@ export const AUTH_BACKEND = new InjectionToken<AuthBackend>('AUTH_BACKEND', {
 /** Whether the refresh token is an HttpOnly cookie (cookie mode, `withRefreshTokenCookie()`); then no token is ever stored. */
 export const REFRESH_TOKEN_COOKIE = new InjectionToken<boolean>('REFRESH_TOKEN_COOKIE', { providedIn: 'root', factory: () => false });
 
-/** Cookie mode's id for a rotation, in place of the refresh token it cannot see; random by default. */
+/**
+ * Cookie mode's id for a rotation, in place of the refresh token it cannot see: 24 random hex digits by default. It is
+ * also sent as the refresh's `Refresh-Attempt`, so a replacement must return 16 to 128 letters, digits, `-` or `_`.
+ */
 export const ROTATION_ID = new InjectionToken<(tokens: TokenSet) => string>('ROTATION_ID', {
   providedIn: 'root',
   factory: () => () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join(''),

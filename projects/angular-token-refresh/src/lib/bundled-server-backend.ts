@@ -28,7 +28,7 @@ export function bundledServerBackend(http: HttpClient, config: AuthConfig): Auth
 }
 
 /** The header that asks the bundled server for cookie mode, and proves to it that the call comes from our own pages. */
-export const REFRESH_TOKEN_TRANSPORT = { 'Refresh-Token-Transport': 'cookie' };
+const REFRESH_TOKEN_TRANSPORT = { 'Refresh-Token-Transport': 'cookie' };
 
 /**
  * The bundled server in cookie mode: the refresh token travels only as an HttpOnly cookie, which this code never
