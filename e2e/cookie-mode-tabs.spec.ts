@@ -1,12 +1,11 @@
-import { DEMO_COOKIE_DIR } from './build-app';
 import { expect, signIn, test } from './fixtures';
 import { RESOURCE, browse, recordRefreshes } from './tab-traffic';
 
 const BROWSE_MS = 15_000;
 
-// Cookie mode with 3-second access tokens and strict single use: both tabs present the one cookie, so only the
+// Cookie mode (the Playwright project "cookie") with 3-second access tokens and strict single use: both tabs present the one cookie, so only the
 // Web Lock keeps them from presenting it twice, and any reuse revokes the session.
-test.use({ serverEnv: { STATIC_DIR: DEMO_COOKIE_DIR, ACCESS_TOKEN_TTL_SECONDS: '3', REFRESH_REUSE_WINDOW_SECONDS: '0' } });
+test.use({ serverEnv: { ACCESS_TOKEN_TTL_SECONDS: '3', REFRESH_REUSE_WINDOW_SECONDS: '0' } });
 
 test('two busy tabs over five 3-second lifetimes: no refresh rejected, neither signs out; a third tab gets the token from them', async ({
   page,

@@ -3,6 +3,9 @@ import { defineConfig } from '@playwright/test';
 import { CHROMIUM_FLAGS, systemChromium } from '../system-chromium';
 import type { DemoMode } from './fixtures';
 
+/** Specs of cookie mode alone. */
+const COOKIE_ONLY = ['cookie-mode.spec.ts', 'cookie-mode-tabs.spec.ts'];
+
 /** End-to-end tests: the production build, served by the real token server, driven in the system Chromium. */
 export default defineConfig<object, { demoMode: DemoMode }>({
   testDir: '.',
@@ -20,8 +23,9 @@ export default defineConfig<object, { demoMode: DemoMode }>({
     trace: 'off',
   },
   projects: [
-    { name: 'stored', use: { demoMode: 'stored' } },
-    // The demo scenarios again, against the demo built in cookie mode.
-    { name: 'cookie', testMatch: ['refresh-demo.spec.ts', 'proactive-refresh.spec.ts'], use: { demoMode: 'cookie' } },
+    // The demo as built by default (the pair in IndexedDB), the separate consumer app, and the OAuth 2.0 harness.
+    { name: 'default', testIgnore: COOKIE_ONLY, use: { demoMode: 'stored' } },
+    // The demo built in cookie mode: its own specs, and the demo scenarios again.
+    { name: 'cookie', testMatch: [...COOKIE_ONLY, 'refresh-demo.spec.ts', 'proactive-refresh.spec.ts'], use: { demoMode: 'cookie' } },
   ],
 });

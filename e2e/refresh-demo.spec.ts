@@ -46,11 +46,15 @@ test.describe('the refresh demo', () => {
     unauthorized.forEach((e) => expect(e.authorization).toBe('Bearer broken-access-token'));
     expect(refreshes).toHaveLength(1);
     expect(refreshes[0].status).toBe(200);
-    const newToken = JSON.parse(refreshes[0].body ?? '{}').authorizationToken;
     expect(ok).toHaveLength(3);
-    ok.forEach((e) => expect(e.authorization).toBe(`Bearer ${newToken}`));
+    // Every retry carries the one new token. (Its body is not always readable: Chromium may drop a fetch response's
+    // buffer before the test asks for it, so the token is checked against storage, where there is one.)
+    const retried = [...new Set(ok.map((e) => e.authorization))];
+    expect(retried).toHaveLength(1);
+    expect(retried[0]).not.toBe('Bearer broken-access-token');
     // Stored with the pair, or (cookie mode) kept in memory only.
-    expect((await storedTokens(page))?.accessToken).toBe(demoMode === 'cookie' ? undefined : newToken);
+    const stored = (await storedTokens(page))?.accessToken;
+    expect(stored === undefined ? undefined : `Bearer ${stored}`).toBe(demoMode === 'cookie' ? undefined : retried[0]);
     await expect(page.getByTestId('story')).toHaveText('3 × 401 → 1 refresh → 3 × 200');
 
     mkdirSync(join(__dirname, 'artifacts'), { recursive: true });
