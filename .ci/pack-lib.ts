@@ -9,7 +9,8 @@ export function packLibrary(): string {
   const ng = join(root, 'node_modules/@angular/cli/bin/ng.js');
   execFileSync(process.execPath, [ng, 'build', 'angular-token-refresh'], {
     cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // The build's log goes to stderr, so stdout carries only the tarball's path.
+    stdio: ['ignore', 2, 2],
     env: { ...process.env, NG_CLI_ANALYTICS: 'false' },
   });
   const packed = execFileSync(
