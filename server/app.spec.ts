@@ -71,6 +71,19 @@ describe('createApp', () => {
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ status: 'ok' });
     });
+
+    it('is ready while the database answers, and answers 503 with Retry-After, never a 500, when it does not', async () => {
+      const ready = await request(testApp.app).get('/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toEqual({ status: 'ok', database: 'ok' });
+
+      testApp.db.close();
+      const down = await request(testApp.app).get('/readyz');
+      expect(down.status).toBe(503);
+      expect(down.headers['retry-after']).toBe('5');
+      expect(down.body).toEqual({ status: 'unavailable', database: 'unavailable' });
+      expect((await request(testApp.app).get('/healthz')).status).toBe(200);
+    });
   });
 
   describe('when a path is unknown', () => {

@@ -17,6 +17,8 @@ import type { Db } from './database';
 import { bodyTooLarge, limitBody, MAX_BODY_BYTES, requireUtf8 } from './request-body';
 import { HttpError } from './http-error';
 
+const NO_CACHE = { 'Cache-Control': 'no-store' };
+
 /** Everything the app needs from outside; tests pass a temp database and a fake clock. */
 export interface AppDeps {
   config: Config;
@@ -54,6 +56,18 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  // Ready means the database answers: a load balancer sends no traffic to an instance that cannot rotate a token.
+  app.get('/readyz', (_req, res) => {
+    try {
+      db.prepare('SELECT 1').get();
+      res.set(NO_CACHE).json({ status: 'ok', database: 'ok' });
+    } catch {
+      res
+        .status(503)
+        .set({ ...NO_CACHE, 'Retry-After': '5' })
+        .json({ status: 'unavailable', database: 'unavailable' });
+    }
   });
   app.use('/authorization', createAuthRouter({ config, tokens }));
   app.use('/api', createApiRouter(tokens));

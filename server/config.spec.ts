@@ -36,6 +36,7 @@ describe('loadConfig', () => {
           loginWindowSeconds: 900,
           refreshRateLimit: 300,
           verifyCacheSize: 10_000,
+          sweepIntervalSeconds: 3600,
           logLevel: 'info',
         }),
       );

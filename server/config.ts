@@ -26,6 +26,8 @@ export interface Config {
   hashConcurrency: number;
   /** Password checks that may wait for a slot; more are answered 503 with Retry-After. */
   hashQueue: number;
+  /** How often expired sessions are deleted, in seconds (0: only at start-up). */
+  sweepIntervalSeconds: number;
   /** Verified access tokens kept, so each is verified once (0: verify every request). */
   verifyCacheSize: number;
   /** How long one request may take to arrive, headers and body; a slower one is answered 408 and closed. */
@@ -72,6 +74,7 @@ export function loadConfig(env: Env): Config {
     hashConcurrency: integer(env, 'HASH_CONCURRENCY', 2, 1, 64),
     hashQueue: integer(env, 'HASH_QUEUE', 32, 0, 10_000),
     verifyCacheSize: integer(env, 'VERIFY_CACHE_SIZE', 10_000, 0, 1_000_000),
+    sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 3600, 0, 2_147_483),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     staticDir: resolve(text(env, 'STATIC_DIR', join(__dirname, '..', 'dist', 'demo', 'browser'))),
   };

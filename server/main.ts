@@ -5,6 +5,7 @@ import { createApp } from './app';
 import { PasswordHasher } from './auth/password-hasher';
 import { seedUser } from './auth/seed-user';
 import { SessionStore } from './auth/session-store';
+import { sweepExpiredSessions } from './auth/session-sweeper';
 import { UserStore } from './auth/user-store';
 import { loadConfig } from './config';
 import { openDatabase } from './database';
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const now = () => Date.now();
 
   await seedUser(new UserStore(db), new PasswordHasher(), { userName: config.demoUser, password: config.demoPassword }, now());
-  new SessionStore(db).deleteExpired(now());
+  const stopSweeping = sweepExpiredSessions(new SessionStore(db), now, config.sweepIntervalSeconds);
 
   const server = createHttpServer(createApp({ config, db, now, logger }), config);
   server.listen(config.port, config.host, () => {
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
 
   const shutDown = (signal: string) => {
     logger.info(`${signal} received, shutting down`);
+    stopSweeping();
     server.close(() => {
       db.close();
       process.exit(0);
