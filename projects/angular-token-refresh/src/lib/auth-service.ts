@@ -64,7 +64,7 @@ export class AuthService {
    */
   async startSession(tokens: TokenSet): Promise<TokenPair> {
     const pair = pairFromTokenSet(tokens, newSessionId());
-    if (!pair || pair.refreshToken === undefined) {
+    if (!pair) {
       return malformedAnswer();
     }
     const stored = this.store.set(pair);
@@ -121,7 +121,8 @@ export class AuthService {
     if (!current) {
       return throwError(() => error);
     }
-    if (sent.attempt === 'first' && current.accessToken !== sent.token && !refresh) {
+    // (An empty token is not newer: this tab has the session but not its token, so only a refresh can help.)
+    if (sent.attempt === 'first' && current.accessToken && current.accessToken !== sent.token && !refresh) {
       // A late 401: a refresh finished after this request left, so its token is merely stale. No new refresh.
       this.events.emit({ type: 'late-401-replayed' });
       return of({ attempt: 'replay', token: current.accessToken });
