@@ -1,6 +1,5 @@
 import { HttpClient } from '@angular/common/http';
 import { EnvironmentProviders, Provider, inject, makeEnvironmentProviders, provideAppInitializer } from '@angular/core';
-
 import { firstValueFrom } from 'rxjs';
 
 import { AUTH_BACKEND, AuthBackend, REFRESH_TOKEN_COOKIE, ROTATION_ID } from './auth-backend';
@@ -18,7 +17,7 @@ import { TokenStore } from './token-store';
 /** The kinds of {@link AuthFeature}. */
 export type AuthFeatureKind = 'backend' | 'session-end';
 
-/** An option of {@link provideAuth}, made by `withOAuth2()`, `withBackend()` or `withSessionEnd()`. */
+/** An option of {@link provideAuth}, made by `withOAuth2()`, `withBackend()`, `withRefreshTokenCookie()` or `withSessionEnd()`. */
 export interface AuthFeature<Kind extends AuthFeatureKind = AuthFeatureKind> {
   readonly ɵkind: Kind;
   readonly ɵproviders: Provider[];
