@@ -16,6 +16,7 @@ import type { Config } from './config';
 import type { Db } from './database';
 import { bodyTooLarge, limitBody, MAX_BODY_BYTES, requireUtf8 } from './request-body';
 import { HttpError } from './http-error';
+import type { Redis } from './throttle-store';
 
 const NO_CACHE = { 'Cache-Control': 'no-store' };
 
@@ -26,6 +27,8 @@ export interface AppDeps {
   /** The current time in epoch milliseconds. */
   now: () => number;
   logger: Logger;
+  /** The Redis connection for shared throttling, when REDIS_URL is set. */
+  redis?: Redis;
 }
 
 /** Builds the token server (API, and the built Angular app when it exists) without reading env or listening. */
@@ -69,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
         .json({ status: 'unavailable', database: 'unavailable' });
     }
   });
-  app.use('/authorization', createAuthRouter({ config, tokens }));
+  app.use('/authorization', createAuthRouter({ config, tokens, redis: deps.redis }));
   app.use('/api', createApiRouter(tokens));
   app.use(['/api', '/authorization'], notFound);
 

@@ -26,6 +26,10 @@ export interface Config {
   hashConcurrency: number;
   /** Password checks that may wait for a slot; more are answered 503 with Retry-After. */
   hashQueue: number;
+  /** Redis for throttling counters shared by every instance (REDIS_URL); without it they live in this process. */
+  redisUrl: string | undefined;
+  /** The prefix of this deployment's keys in Redis. */
+  redisPrefix: string;
   /** How often expired sessions are deleted, in seconds (0: only at start-up). */
   sweepIntervalSeconds: number;
   /** Verified access tokens kept, so each is verified once (0: verify every request). */
@@ -75,6 +79,8 @@ export function loadConfig(env: Env): Config {
     hashQueue: integer(env, 'HASH_QUEUE', 32, 0, 10_000),
     verifyCacheSize: integer(env, 'VERIFY_CACHE_SIZE', 10_000, 0, 1_000_000),
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 3600, 0, 2_147_483),
+    redisUrl: raw(env, 'REDIS_URL'),
+    redisPrefix: text(env, 'REDIS_PREFIX', 'atr:'),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     staticDir: resolve(text(env, 'STATIC_DIR', join(__dirname, '..', 'dist', 'demo', 'browser'))),
   };

@@ -10,6 +10,7 @@ import { UserStore } from './auth/user-store';
 import { loadConfig } from './config';
 import { openDatabase } from './database';
 import { createHttpServer } from './http-server';
+import { connectRedis } from './throttle-store';
 
 /** Reads the environment, seeds the demo user, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   await seedUser(new UserStore(db), new PasswordHasher(), { userName: config.demoUser, password: config.demoPassword }, now());
   const stopSweeping = sweepExpiredSessions(new SessionStore(db), now, config.sweepIntervalSeconds);
 
-  const server = createHttpServer(createApp({ config, db, now, logger }), config);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, (error) => logger.warn({ err: error }, 'Redis unavailable')) : undefined;
+  const server = createHttpServer(createApp({ config, db, now, logger, redis }), config);
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     logger.info(`${signal} received, shutting down`);
     stopSweeping();
     server.close(() => {
+      redis?.destroy();
       db.close();
       process.exit(0);
     });

@@ -14,6 +14,7 @@ import { refreshTokenKey, type TokenResponse } from './auth/token-service';
 import { UserStore } from './auth/user-store';
 import { loadConfig, type Config, type Env } from './config';
 import { openDatabase, type Db } from './database';
+import { connectRedis } from './throttle-store';
 
 /** The demo credentials test apps are seeded with by default. */
 export const DEMO = { userName: 'demo', password: 'demo-password' };
@@ -54,7 +55,8 @@ export async function createTestApp(
   const users = new UserStore(db);
   const passwords = new PasswordHasher();
   for (const credentials of options.users ?? [DEMO]) await seedUser(users, passwords, credentials, time);
-  const app = createApp({ config, db, now, logger: pino({ level: 'silent' }) });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, () => undefined) : undefined;
+  const app = createApp({ config, db, now, logger: pino({ level: 'silent' }), redis });
 
   return {
     app,
@@ -70,6 +72,7 @@ export async function createTestApp(
       return response.body as TokenResponse;
     },
     close: ({ removeDataDir = true } = {}) => {
+      redis?.destroy();
       db.close();
       if (removeDataDir) rmSync(dataDir, { recursive: true, force: true });
     },

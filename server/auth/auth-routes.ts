@@ -1,8 +1,9 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { MemoryStore, rateLimit, type Options } from 'express-rate-limit';
+import { rateLimit, type ClientRateLimitInfo, type Options } from 'express-rate-limit';
 
 import type { Config } from '../config';
 import { HttpError } from '../http-error';
+import { throttleStore, type Redis } from '../throttle-store';
 import { clientKey } from './client-key';
 import { MAX_PASSWORD_BYTES } from './password-hasher';
 import { ATTEMPT_HEADER, clearRefreshCookie, refreshTokenCookie, requireOwnOrigin, setRefreshCookie, wantsCookie } from './refresh-cookie';
@@ -23,12 +24,12 @@ export const MAX_REFRESH_TOKEN_LENGTH = 1024;
  * Cookie mode: a client that sends `Refresh-Token-Transport: cookie` gets the refresh token as an HttpOnly cookie
  * instead of in the body, and refresh and logout then read it from the cookie when the body has none.
  */
-export function createAuthRouter(deps: { config: Config; tokens: TokenService }): Router {
-  const { config, tokens } = deps;
+export function createAuthRouter(deps: { config: Config; tokens: TokenService; redis?: Redis }): Router {
+  const { config, tokens, redis } = deps;
   const router = express.Router();
 
   // Malformed sign-ins are refused before the limiter: they cost no hashing, so they must not cost a key in it.
-  router.post('/token', readCredentials, signInLimiter(config), async (req, res) => {
+  router.post('/token', readCredentials, signInLimiter(config, redis), async (req, res) => {
     const { userName, password } = res.locals['credentials'] as { userName: string; password: string };
     // A client that went away while its sign-in waited for a hashing slot is not hashed for.
     const gone = new AbortController();
@@ -37,7 +38,7 @@ export function createAuthRouter(deps: { config: Config; tokens: TokenService })
     res.set(NO_STORE).json(wantsCookie(req) ? moveToCookie(res, issued) : issued);
   });
 
-  router.post('/refresh', ...refreshLimiter(config), (req, res) => {
+  router.post('/refresh', ...refreshLimiter(config, redis), (req, res) => {
     const { refreshToken, fromCookie } = readRefreshToken(req, config);
     const attempt = readAttempt(req);
     let issued: TokenResponse;
@@ -78,15 +79,21 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
  * Refuses sign-ins for an IP and user name once LOGIN_MAX_FAILURES passwords were refused within the window.
  * Only a refused password counts, and only when it has been refused: express-rate-limit counts every request on
  * arrival, so correct sign-ins arriving together were refused as if they had failed. X-Forwarded-For is believed
- * only as far as TRUST_PROXY says, so rotating it changes nothing.
+ * only as far as TRUST_PROXY says, so rotating it changes nothing. With REDIS_URL every instance counts together;
+ * while Redis is unreachable sign-in fails closed (503 + Retry-After), since unthrottled guessing is the worse risk.
  */
-function signInLimiter(config: Config): RequestHandler {
+function signInLimiter(config: Config, redis: Redis | undefined): RequestHandler {
   const windowMs = config.loginWindowSeconds * 1000;
-  const failures = new MemoryStore();
-  failures.init({ windowMs } as Options);
+  const failures = throttleStore(redis, `${config.redisPrefix}sign-in-failures:`);
+  void failures.init?.({ windowMs } as Options);
   return async (req, res, next) => {
     const key = `${clientKey(req)}|${(res.locals['credentials'] as { userName: string }).userName}`;
-    const seen = await failures.get(key);
+    let seen: ClientRateLimitInfo | undefined;
+    try {
+      seen = await failures.get?.(key);
+    } catch {
+      throw new HttpError(503, 'temporarily_unavailable', 'Sign-in throttling is unavailable; try again shortly', { 'Retry-After': '5' });
+    }
     if (seen && seen.totalHits >= config.loginMaxFailures) {
       const seconds = Math.max(1, Math.ceil(((seen.resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
       throw new HttpError(429, 'too_many_requests', 'Too many failed sign-in attempts; try again later', {
@@ -94,17 +101,24 @@ function signInLimiter(config: Config): RequestHandler {
       });
     }
     res.once('finish', () => {
-      if (res.statusCode === 401) void failures.increment(key);
+      // A count lost while Redis is down is one guess unthrottled, not a failed request.
+      if (res.statusCode === 401) Promise.resolve(failures.increment(key)).catch(() => undefined);
     });
     next();
   };
 }
 
-/** Limits refreshes per IP (REFRESH_RATE_LIMIT per minute, generous for many tabs); none when it is 0. */
-function refreshLimiter(config: Config): RequestHandler[] {
+/**
+ * Limits refreshes per IP (REFRESH_RATE_LIMIT per minute, generous for many tabs); none when it is 0. With REDIS_URL
+ * the count is shared by every instance; while Redis is unreachable refreshes fail open (pass unthrottled), because
+ * refusing them would sign every user out, and a refresh token is single-use and unguessable anyway.
+ */
+function refreshLimiter(config: Config, redis: Redis | undefined): RequestHandler[] {
   if (config.refreshRateLimit === 0) return [];
   return [
     rateLimit({
+      store: throttleStore(redis, `${config.redisPrefix}refreshes:`),
+      passOnStoreError: true,
       windowMs: 60_000,
       limit: config.refreshRateLimit,
       standardHeaders: 'draft-8',

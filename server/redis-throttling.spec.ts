@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import request from 'supertest';
+
+import { createTestApp, DEMO, type TestApp } from './test-app';
+
+const REDIS = { host: '127.0.0.1', port: 6379 };
+
+/** Whether a Redis server answers PING at 127.0.0.1:6379 (CI has one; .ci/run fails without it). */
+function redisAnswers(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection(REDIS, () => socket.write('PING\r\n'));
+    socket.setTimeout(1_000, () => socket.destroy());
+    socket.once('data', (data) => {
+      resolve(data.toString().startsWith('+PONG'));
+      socket.end();
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+/** A TCP relay in front of Redis that a spec can cut and restore on the same port, as an outage would. */
+class RedisRelay {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = createConnection(REDIS);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async cut(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
+
+describe('throttling shared through Redis (REDIS_URL)', () => {
+  const apps: TestApp[] = [];
+  let prefix: string;
+
+  beforeAll(async () => {
+    if (!(await redisAnswers())) {
+      pending('Redis is not reachable at 127.0.0.1:6379: these specs are skipped (CI fails instead)');
+    }
+  });
+
+  beforeEach(() => {
+    // Keys of their own, so runs and specs never see each other's counts.
+    prefix = `atr-spec:${randomBytes(6).toString('hex')}:`;
+  });
+
+  afterEach(() => {
+    for (const app of apps.splice(0)) app.close();
+  });
+
+  async function instance(env: Record<string, string>, redisUrl = `redis://${REDIS.host}:${REDIS.port}`): Promise<TestApp> {
+    const app = await createTestApp({ env: { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, ...env } });
+    apps.push(app);
+    if (env['LOGIN_MAX_FAILURES'] || env['REFRESH_RATE_LIMIT']) {
+      // Its Redis connection opens in the background: wait for it, so no count below is lost to a 503.
+      expect(await signedInWithin(app, 5_000)).toBe(200);
+    }
+    return app;
+  }
+
+  const signIn = (app: TestApp, password: string) =>
+    request(app.app).post('/authorization/token').send({ userName: DEMO.userName, password });
+
+  /** Signs in until it works or `ms` pass; resolves with the last status. */
+  async function signedInWithin(app: TestApp, ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline) {
+      status = (await signIn(app, DEMO.password)).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return status;
+  }
+
+  it('counts refused passwords across instances', async () => {
+    const env = { LOGIN_MAX_FAILURES: '3' };
+    const [a, b] = [await instance(env), await instance(env)];
+    await signIn(a, 'wrong-1').expect(401);
+    await signIn(b, 'wrong-2').expect(401);
+    await signIn(a, 'wrong-3').expect(401);
+
+    const blocked = await signIn(b, DEMO.password);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('counts refreshes across instances', async () => {
+    const env = { REFRESH_RATE_LIMIT: '2' };
+    const [a, b] = [await instance(env), await instance(env)];
+    const refresh = (app: TestApp, refreshToken: string) => request(app.app).post('/authorization/refresh').send({ refreshToken });
+    const first = (await a.signIn()).refreshToken;
+    const second = (await b.signIn()).refreshToken;
+
+    await refresh(a, first).expect(200);
+    await refresh(b, second).expect(200);
+    expect((await refresh(a, (await a.signIn()).refreshToken)).status).toBe(429);
+  });
+
+  it('while Redis is down: sign-in fails closed with 503 and Retry-After, refresh fails open; both recover without a restart', async () => {
+    const relay = new RedisRelay();
+    await relay.start();
+    const app = await instance({}, `redis://127.0.0.1:${relay.port}`);
+    // The connection opens in the background; until it does, sign-in fails closed too.
+    expect(await signedInWithin(app, 5_000)).toBe(200);
+    const session = await app.signIn();
+
+    await relay.cut();
+    const closed = await signIn(app, DEMO.password);
+    expect(closed.status).toBe(503);
+    expect(closed.headers['retry-after']).toBe('5');
+    const open = await request(app.app).post('/authorization/refresh').send({ refreshToken: session.refreshToken });
+    expect(open.status).toBe(200);
+
+    await relay.start();
+    expect(await signedInWithin(app, 5_000)).toBe(200);
+    await relay.cut();
+  });
+});
