@@ -64,6 +64,8 @@ describe('withRefreshTokenCookie (cookie mode)', () => {
     expect(stored['refreshToken']).toMatch(/^[0-9a-f]{24}$/);
     expect(JSON.stringify(stored)).not.toContain('at-1');
     expect(TestBed.inject(TokenStore).accessToken()).toBe('at-1');
+    // One message tells the other tabs: the pair itself, with no extra ping to make them read storage again.
+    expect(sibling.pings).toBe(1);
   });
 
   it('refreshes with an empty body from the cookie, with keepalive, and gives every rotation a new id', async () => {

@@ -18,7 +18,8 @@ export type StoredComparison =
 @Injectable({ providedIn: 'root' })
 export class TokenStore {
   private readonly channel = inject(TOKEN_CHANNEL);
-  private readonly storage = wrapped(inject(TOKEN_STORAGE), this.channel);
+  private readonly wrap = inject(TOKEN_STORAGE_WRAPPER);
+  private readonly storage = this.wrapped(inject(TOKEN_STORAGE));
   private readonly pair = signal<TokenPair | null>(null);
   private readonly ended = new Subject<void>();
   // Storage calls run one at a time, in call order, so a read never overtakes this tab's own earlier write.
@@ -114,7 +115,9 @@ export class TokenStore {
         // Storage refused the write (quota, private mode): the session lives on in this tab's memory.
         stored = inMemory();
       }
-      if (applied) {
+      // A wrapped storage announces its own writes on the channel (cookie mode posts the pair); a ping more would
+      // only make every sibling read storage twice.
+      if (applied && !this.wrap) {
         this.channel?.postMessage('changed');
       }
       this.adopt(parseTokenPair(stored), !applied);
@@ -133,15 +136,14 @@ export class TokenStore {
     return stored;
   }
 
+  // A mode's rules for what reaches storage: in cookie mode no token does (see CookieTokenStorage).
+  private wrapped(storage: TokenStorage | null): TokenStorage | null {
+    return storage && this.wrap ? this.wrap(storage, this.channel) : storage;
+  }
+
   private serial<T>(operation: () => Promise<T>): Promise<T> {
     const result = this.queue.then(operation);
     this.queue = result.catch(() => undefined);
     return result;
   }
-}
-
-// A mode's rules for what reaches storage: in cookie mode no token does (see CookieTokenStorage).
-function wrapped(storage: TokenStorage | null, channel: BroadcastChannel | null): TokenStorage | null {
-  const wrap = inject(TOKEN_STORAGE_WRAPPER);
-  return storage && wrap ? wrap(storage, channel) : storage;
 }
