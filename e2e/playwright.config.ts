@@ -25,7 +25,11 @@ export default defineConfig<object, { demoMode: DemoMode }>({
   projects: [
     // The demo as built by default (the pair in IndexedDB), the separate consumer app, and the OAuth 2.0 harness.
     { name: 'default', testIgnore: COOKIE_ONLY, use: { demoMode: 'stored' } },
-    // The demo built in cookie mode: its own specs, and the demo scenarios again.
-    { name: 'cookie', testMatch: [...COOKIE_ONLY, 'refresh-demo.spec.ts', 'proactive-refresh.spec.ts'], use: { demoMode: 'cookie' } },
+    // The demo built in cookie mode: its own specs, and the demo scenarios and the five-tab storm again.
+    {
+      name: 'cookie',
+      testMatch: [...COOKIE_ONLY, 'refresh-demo.spec.ts', 'proactive-refresh.spec.ts', 'five-tabs.spec.ts'],
+      use: { demoMode: 'cookie' },
+    },
   ],
 });
