@@ -103,11 +103,12 @@ describe('withRefreshTokenCookie (cookie mode)', () => {
     expect(storage.value).toBeNull();
   });
 
-  it('signs out with an empty body, so the server clears the cookie, and forgets the session', async () => {
+  it('signs out with an empty body, so the server clears the cookie, and forgets the session here and in every tab', async () => {
     bootTab();
     await TestBed.inject(ApplicationInitStatus).donePromise;
     const auth = TestBed.inject(AuthService);
     await auth.startSession({ accessToken: 'at-1', refreshToken: 'first' });
+    const pingsBefore = sibling.pings;
 
     auth.signOut();
     const logout = httpTesting.expectOne(signOutUrl);
@@ -116,6 +117,8 @@ describe('withRefreshTokenCookie (cookie mode)', () => {
     logout.flush(null, { status: 204, statusText: 'No Content' });
     await flushStorage();
     expect(storage.value).toBeNull();
+    // The other tabs hear of it, and re-read storage to find it empty.
+    expect(sibling.pings).toBe(pingsBefore + 1);
   });
 
   describe('when a tab loads with a session stored', () => {

@@ -38,9 +38,10 @@ export class CookieTokenStorage implements TokenStorage {
       written = next;
       return next === undefined || next === null ? next : withoutAccessToken(next as TokenPair);
     });
-    if (written) {
-      this.known = written as TokenPair;
-      this.post({ type: 'pair', pair: this.known });
+    if (written !== undefined) {
+      // A new pair goes to the siblings whole; a sign-out as the plain ping, so they re-read storage and find nothing.
+      this.known = written as TokenPair | null;
+      this.post(this.known ? { type: 'pair', pair: this.known } : 'changed');
     }
     return this.complete(stored);
   }
@@ -98,7 +99,7 @@ export class CookieTokenStorage implements TokenStorage {
     return { ...record, accessToken };
   }
 
-  private post(message: CookieModeMessage): void {
+  private post(message: CookieModeMessage | 'changed'): void {
     (this.channel as BroadcastChannel | null)?.postMessage(message);
   }
 }
