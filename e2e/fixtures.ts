@@ -2,8 +2,7 @@ import { test as base, expect, Page, Request } from '@playwright/test';
 
 import { PasswordHasher } from '../server/auth/password-hasher';
 import { seedUser } from '../server/auth/seed-user';
-import { UserStore } from '../server/auth/user-store';
-import { openDatabase } from '../server/database';
+import { SqliteStore } from '../server/store/sqlite-store';
 import { startTokenServer } from '../server/start-token-server';
 import { DEMO_COOKIE_DIR } from './build-app';
 
@@ -97,13 +96,13 @@ async function toExchange(request: Request): Promise<Exchange | null> {
 }
 
 async function seedUsers(dataDir: string, users: Record<string, string>): Promise<void> {
-  const db = openDatabase(dataDir);
+  const store = SqliteStore.open(dataDir);
   try {
     for (const [userName, password] of Object.entries(users)) {
-      await seedUser(new UserStore(db), new PasswordHasher(), { userName, password }, Date.now());
+      await seedUser(store, new PasswordHasher(), { userName, password }, Date.now());
     }
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

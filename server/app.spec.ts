@@ -216,7 +216,7 @@ describe('createApp', () => {
       testApp = await createTestApp();
       lines = [];
       const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-      app = createApp({ config: testApp.config, db: testApp.db, now: () => testApp.now(), logger });
+      app = createApp({ config: testApp.config, store: testApp.store, now: () => testApp.now(), logger });
     });
 
     it('writes one line per request with method, path, status and ms, and no tokens, passwords or query', async () => {
@@ -238,7 +238,7 @@ describe('createApp', () => {
     });
 
     it('answers an unexpected failure as 500 server_error JSON without a stack, and logs it once', async () => {
-      testApp.db.close();
+      spyOn(testApp.store, 'findUserByName').and.rejectWith(new TypeError('a bug'));
 
       const response = await request(app).post('/authorization/token').send(DEMO);
 

@@ -9,21 +9,25 @@ import { pinoHttp } from 'pino-http';
 import { createApiRouter } from './api-routes';
 import { createAuthRouter } from './auth/auth-routes';
 import { PasswordHasher } from './auth/password-hasher';
-import { SessionStore } from './auth/session-store';
+import type { SigningKeys } from './auth/signing-keys';
 import { TokenService } from './auth/token-service';
-import { UserStore } from './auth/user-store';
 import type { Config } from './config';
-import type { Db } from './database';
-import { bodyTooLarge, limitBody, MAX_BODY_BYTES, requireUtf8 } from './request-body';
 import { HttpError } from './http-error';
+import { bodyTooLarge, limitBody, MAX_BODY_BYTES, requireUtf8 } from './request-body';
+import { StoreUnavailableError, type AuthStore } from './store/auth-store';
 import type { Redis } from './throttle-store';
 
 const NO_CACHE = { 'Cache-Control': 'no-store' };
 
+/** What a 503 for an unavailable database tells clients to wait, in seconds. */
+const RETRY_AFTER_SECONDS = '5';
+
 /** Everything the app needs from outside; tests pass a temp database and a fake clock. */
 export interface AppDeps {
   config: Config;
-  db: Db;
+  store: AuthStore;
+  /** The ES256 signing keys, when JWT_ALG is ES256. */
+  keys?: SigningKeys;
   /** The current time in epoch milliseconds. */
   now: () => number;
   logger: Logger;
@@ -33,11 +37,11 @@ export interface AppDeps {
 
 /** Builds the token server (API, and the built Angular app when it exists) without reading env or listening. */
 export function createApp(deps: AppDeps): Express {
-  const { config, db, now, logger } = deps;
+  const { config, store, keys, now, logger } = deps;
   const tokens = new TokenService({
     config,
-    users: new UserStore(db),
-    sessions: new SessionStore(db),
+    store,
+    keys,
     passwords: new PasswordHasher({ concurrency: config.hashConcurrency, queueLength: config.hashQueue }),
     now,
   });
@@ -61,17 +65,24 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   // Ready means the database answers: a load balancer sends no traffic to an instance that cannot rotate a token.
-  app.get('/readyz', (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
     try {
-      db.prepare('SELECT 1').get();
+      await store.ping();
       res.set(NO_CACHE).json({ status: 'ok', database: 'ok' });
     } catch {
       res
         .status(503)
-        .set({ ...NO_CACHE, 'Retry-After': '5' })
+        .set({ ...NO_CACHE, 'Retry-After': RETRY_AFTER_SECONDS })
         .json({ status: 'unavailable', database: 'unavailable' });
     }
   });
+  // ES256: the public keys, for services that verify access tokens without any secret. Verifiers refetch on an
+  // unknown kid, and a retired key stays listed until its tokens expired, so a short cache is safe.
+  if (keys) {
+    app.get('/.well-known/jwks.json', (_req, res) => {
+      res.set('Cache-Control', 'public, max-age=300').json(keys.jwks());
+    });
+  }
   app.use('/authorization', createAuthRouter({ config, tokens, redis: deps.redis }));
   app.use('/api', createApiRouter(tokens));
   app.use(['/api', '/authorization'], notFound);
@@ -129,6 +140,11 @@ function handleError(logger: Logger): ErrorRequestHandler {
 /** Maps our errors, and the 4xx errors of body-parser and serve-static, to an HttpError. */
 function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new HttpError(503, 'temporarily_unavailable', 'The server cannot reach its database; try again shortly', {
+      'Retry-After': RETRY_AFTER_SECONDS,
+    });
+  }
   const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
   if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
   if (type === 'entity.too.large') return bodyTooLarge();

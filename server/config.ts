@@ -7,7 +7,14 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** The HS256 access-token key, and the root of the refresh-token MAC key in either algorithm. */
   jwtSecret: string;
+  /** HS256 signs access tokens with `jwtSecret`; ES256 with key pairs kept in the database and published as a JWKS. */
+  jwtAlg: JwtAlg;
+  /** ES256: a new signing key every this many days (0: only by `npm run keys:rotate`). */
+  keyRotationDays: number;
+  /** PostgreSQL (DATABASE_URL) for every instance to share; without it, SQLite in `dataDir`. */
+  databaseUrl: string | undefined;
   jwtIssuer: string;
   jwtAudience: string;
   accessTokenTtlSeconds: number;
@@ -41,6 +48,9 @@ export interface Config {
   staticDir: string;
 }
 
+/** The algorithms access tokens may be signed with. */
+export type JwtAlg = 'HS256' | 'ES256';
+
 /** The environment as `process.env` shapes it. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -61,6 +71,9 @@ export function loadConfig(env: Env): Config {
     host: text(env, 'HOST', 'localhost'),
     dataDir,
     jwtSecret: readSecret(env, dataDir),
+    jwtAlg: oneOf(env, 'JWT_ALG', 'HS256', ['HS256', 'ES256']) as JwtAlg,
+    keyRotationDays: integer(env, 'KEY_ROTATION_DAYS', 0, 0, 3650),
+    databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     jwtIssuer: text(env, 'JWT_ISSUER', 'angular-token-refresh'),
     jwtAudience: text(env, 'JWT_AUDIENCE', 'angular-token-refresh-api'),
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 300, 1),
@@ -89,6 +102,15 @@ export function loadConfig(env: Env): Config {
 function raw(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
+}
+
+function postgresUrl(env: Env, name: string): string | undefined {
+  const value = raw(env, name);
+  if (value !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(value)) {
+    // Never echo it: the URL may hold a password.
+    throw new Error(`Invalid ${name}: expected a postgres:// or postgresql:// URL`);
+  }
+  return value;
 }
 
 function text(env: Env, name: string, fallback: string): string {

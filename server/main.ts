@@ -4,26 +4,27 @@ import { pino } from 'pino';
 import { createApp } from './app';
 import { PasswordHasher } from './auth/password-hasher';
 import { seedUser } from './auth/seed-user';
-import { SessionStore } from './auth/session-store';
 import { sweepExpiredSessions } from './auth/session-sweeper';
-import { UserStore } from './auth/user-store';
+import { SigningKeys } from './auth/signing-keys';
 import { loadConfig } from './config';
-import { openDatabase } from './database';
 import { createHttpServer } from './http-server';
+import { openStore } from './store/open-store';
 import { connectRedis } from './throttle-store';
 
 /** Reads the environment, seeds the demo user, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = pino({ level: config.logLevel });
-  const db = openDatabase(config.dataDir);
+  const store = await openStore(config, (error) => logger.warn({ err: error }, 'Database connection lost'));
   const now = () => Date.now();
 
-  await seedUser(new UserStore(db), new PasswordHasher(), { userName: config.demoUser, password: config.demoPassword }, now());
-  const stopSweeping = sweepExpiredSessions(new SessionStore(db), now, config.sweepIntervalSeconds);
+  await seedUser(store, new PasswordHasher(), { userName: config.demoUser, password: config.demoPassword }, now());
+  const stopSweeping = sweepExpiredSessions(store, now, config.sweepIntervalSeconds);
+  const keys = config.jwtAlg === 'ES256' ? await SigningKeys.load(store, now, config.accessTokenTtlSeconds) : undefined;
+  const stopKeys = keys?.start(config.keyRotationDays);
 
   const redis = config.redisUrl ? connectRedis(config.redisUrl, (error) => logger.warn({ err: error }, 'Redis unavailable')) : undefined;
-  const server = createHttpServer(createApp({ config, db, now, logger, redis }), config);
+  const server = createHttpServer(createApp({ config, store, keys, now, logger, redis }), config);
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -37,17 +38,18 @@ async function main(): Promise<void> {
   });
   server.on('error', (error) => {
     console.error(`Token server could not listen on ${config.host}:${config.port}: ${error.message}`);
-    db.close();
+    void store.close();
     process.exitCode = 1;
   });
 
   const shutDown = (signal: string) => {
     logger.info(`${signal} received, shutting down`);
     stopSweeping();
+    stopKeys?.();
+    // Requests in flight finish (they may still need the database); then the connections close.
     server.close(() => {
       redis?.destroy();
-      db.close();
-      process.exit(0);
+      void store.close().finally(() => process.exit(0));
     });
     server.closeIdleConnections();
     // Open keep-alive or slow (?delay=) requests get a moment to finish, then are cut.

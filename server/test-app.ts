@@ -10,10 +10,10 @@ import request from 'supertest';
 import { createApp } from './app';
 import { PasswordHasher } from './auth/password-hasher';
 import { seedUser } from './auth/seed-user';
+import { SigningKeys } from './auth/signing-keys';
 import { refreshTokenKey, type TokenResponse } from './auth/token-service';
-import { UserStore } from './auth/user-store';
 import { loadConfig, type Config, type Env } from './config';
-import { openDatabase, type Db } from './database';
+import { SqliteStore, type Db } from './store/sqlite-store';
 import { connectRedis } from './throttle-store';
 
 /** The demo credentials test apps are seeded with by default. */
@@ -26,7 +26,12 @@ export const OTHER = { userName: 'other', password: 'other-password' };
 export interface TestApp {
   app: Express;
   config: Config;
+  /** Its store: SQLite in `dataDir`. */
+  store: SqliteStore;
+  /** The store's connection, for specs that look at rows directly. */
   db: Db;
+  /** The ES256 keys, when the env asks for JWT_ALG=ES256. */
+  keys?: SigningKeys;
   dataDir: string;
   /** The fake clock, in epoch ms. */
   now(): number;
@@ -49,19 +54,21 @@ export async function createTestApp(
     STATIC_DIR: join(dataDir, 'no-static-app'),
     ...options.env,
   });
-  const db = openDatabase(dataDir);
+  const store = SqliteStore.open(dataDir);
   let time = options.startAt ?? Date.UTC(2030, 0, 1);
   const now = () => time;
-  const users = new UserStore(db);
   const passwords = new PasswordHasher();
-  for (const credentials of options.users ?? [DEMO]) await seedUser(users, passwords, credentials, time);
+  for (const credentials of options.users ?? [DEMO]) await seedUser(store, passwords, credentials, time);
+  const keys = config.jwtAlg === 'ES256' ? await SigningKeys.load(store, now, config.accessTokenTtlSeconds) : undefined;
   const redis = config.redisUrl ? connectRedis(config.redisUrl, () => undefined) : undefined;
-  const app = createApp({ config, db, now, logger: pino({ level: 'silent' }), redis });
+  const app = createApp({ config, store, keys, now, logger: pino({ level: 'silent' }), redis });
 
   return {
     app,
     config,
-    db,
+    store,
+    db: store.db,
+    keys,
     dataDir,
     now,
     advance: (seconds) => {
@@ -73,7 +80,7 @@ export async function createTestApp(
     },
     close: ({ removeDataDir = true } = {}) => {
       redis?.destroy();
-      db.close();
+      store.db.close();
       if (removeDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

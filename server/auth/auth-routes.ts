@@ -35,34 +35,35 @@ export function createAuthRouter(deps: { config: Config; tokens: TokenService; r
     const gone = new AbortController();
     res.once('close', () => res.writableEnded || gone.abort());
     const issued = await tokens.signIn(userName, password, gone.signal);
-    res.set(NO_STORE).json(wantsCookie(req) ? moveToCookie(res, issued) : issued);
+    res.set(NO_STORE).json(wantsCookie(req) ? await moveToCookie(res, issued) : issued);
   });
 
-  router.post('/refresh', ...refreshLimiter(config, redis), (req, res) => {
+  router.post('/refresh', ...refreshLimiter(config, redis), async (req, res) => {
     const { refreshToken, fromCookie } = readRefreshToken(req, config);
     const attempt = readAttempt(req);
     let issued: TokenResponse;
     try {
-      issued = tokens.refresh(refreshToken, attempt);
+      issued = await tokens.refresh(refreshToken, attempt);
     } catch (error) {
-      // A cookie the server refuses is dead: remove it, so the browser stops sending it.
-      if (fromCookie) clearRefreshCookie(res);
+      // A cookie the server refuses is dead: remove it, so the browser stops sending it. Not while the database is
+      // away: nothing was decided, and the same cookie may work in a moment.
+      if (fromCookie && error instanceof HttpError && error.status === 400) clearRefreshCookie(res);
       throw error;
     }
-    res.set(NO_STORE).json(fromCookie || wantsCookie(req) ? moveToCookie(res, issued) : issued);
+    res.set(NO_STORE).json(fromCookie || wantsCookie(req) ? await moveToCookie(res, issued) : issued);
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', async (req, res) => {
     const { refreshToken, fromCookie } = readRefreshToken(req, config);
-    tokens.logout(refreshToken);
+    await tokens.logout(refreshToken);
     if (fromCookie || wantsCookie(req)) clearRefreshCookie(res);
     res.status(204).end();
   });
 
   /** The answer's refresh token, moved from the body into the cookie, which lives as long as the session may. */
-  function moveToCookie(res: Response, issued: TokenResponse): Omit<TokenResponse, 'refreshToken'> {
+  async function moveToCookie(res: Response, issued: TokenResponse): Promise<Omit<TokenResponse, 'refreshToken'>> {
     const { refreshToken, ...body } = issued;
-    setRefreshCookie(res, refreshToken, tokens.sessionSecondsLeft(refreshToken));
+    setRefreshCookie(res, refreshToken, await tokens.sessionSecondsLeft(refreshToken));
     return body;
   }
 

@@ -8,7 +8,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** Lets a request with a valid bearer access token through, with its claims in `res.locals.claims`; otherwise 401 per RFC 6750. */
 export function requireAuth(tokens: TokenService): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const header = req.headers.authorization;
     if (header !== undefined && Object.hasOwn(req.query, 'access_token')) {
       // RFC 6750 §2: one method per request. We read only the header, so a second token must not be ignored silently.
@@ -21,7 +21,7 @@ export function requireAuth(tokens: TokenService): RequestHandler {
     }
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) throw invalidToken('The Authorization header must hold the Bearer scheme and one access token');
-    const check = tokens.verifyAccessToken(token);
+    const check = await tokens.verifyAccessToken(token);
     if (!check.valid) throw invalidToken(check.reason);
     res.locals['claims'] = check.claims;
     next();

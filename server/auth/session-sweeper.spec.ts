@@ -1,5 +1,4 @@
 import { createTestApp, type TestApp } from '../test-app';
-import { SessionStore } from './session-store';
 import { sweepExpiredSessions } from './session-sweeper';
 
 describe('sweepExpiredSessions', () => {
@@ -23,7 +22,7 @@ describe('sweepExpiredSessions', () => {
     await testApp.signIn();
     testApp.advance(61);
     await testApp.signIn();
-    stop = sweepExpiredSessions(new SessionStore(testApp.db), () => testApp.now(), 600);
+    stop = sweepExpiredSessions(testApp.store, () => testApp.now(), 600);
     expect(sessionCount()).toBe(1);
 
     testApp.advance(61);
@@ -35,13 +34,13 @@ describe('sweepExpiredSessions', () => {
   it('only sweeps at start with an interval of 0, and survives a database that fails', async () => {
     await testApp.signIn();
     testApp.advance(61);
-    stop = sweepExpiredSessions(new SessionStore(testApp.db), () => testApp.now(), 0);
+    stop = sweepExpiredSessions(testApp.store, () => testApp.now(), 0);
     expect(sessionCount()).toBe(0);
 
-    const failing = { deleteExpired: () => Promise.reject(new Error('never called')) } as unknown as SessionStore;
-    spyOn(failing, 'deleteExpired').and.throwError('SQLITE_BUSY');
+    const failing = { deleteExpiredSessions: () => Promise.reject(new Error('SQLITE_BUSY')) };
+    spyOn(failing, 'deleteExpiredSessions').and.callThrough();
     stop = sweepExpiredSessions(failing, () => testApp.now(), 1);
     jasmine.clock().tick(3_000);
-    expect(failing.deleteExpired).toHaveBeenCalledTimes(4);
+    expect(failing.deleteExpiredSessions).toHaveBeenCalledTimes(4);
   });
 });

@@ -5,9 +5,7 @@ import jwt from 'jsonwebtoken';
 
 import { appAccessKey, createTestApp, DEMO, type TestApp } from '../test-app';
 import { PasswordHasher } from './password-hasher';
-import { SessionStore } from './session-store';
 import { TokenService } from './token-service';
-import { UserStore } from './user-store';
 
 describe('TokenService', () => {
   let testApp: TestApp;
@@ -17,8 +15,7 @@ describe('TokenService', () => {
     testApp = await createTestApp();
     tokens = new TokenService({
       config: testApp.config,
-      users: new UserStore(testApp.db),
-      sessions: new SessionStore(testApp.db),
+      store: testApp.store,
       passwords: new PasswordHasher(),
       now: () => testApp.now(),
     });
@@ -46,8 +43,7 @@ describe('TokenService', () => {
       const verify = spyOn(PasswordHasher.prototype, 'verify').and.callThrough();
       const unknown = new TokenService({
         config: testApp.config,
-        users: new UserStore(testApp.db),
-        sessions: new SessionStore(testApp.db),
+        store: testApp.store,
         passwords: new PasswordHasher(),
         now: () => testApp.now(),
       });
@@ -82,7 +78,7 @@ describe('TokenService', () => {
   describe('when tokens are at rest', () => {
     it('keeps no refresh token or MAC in the database files', async () => {
       const first = await tokens.signIn(DEMO.userName, DEMO.password);
-      const second = tokens.refresh(first.refreshToken);
+      const second = await tokens.refresh(first.refreshToken);
 
       const files = ['auth.db', 'auth.db-wal'].map((name) => readFileSync(join(testApp.dataDir, name)).toString('latin1'));
       for (const token of [first.refreshToken, second.refreshToken]) {
@@ -113,11 +109,11 @@ describe('TokenService', () => {
       const keys = [appAccessKey(testApp.config), Buffer.from(testApp.config.jwtSecret)];
 
       for (const key of keys) {
-        expect(() => tokens.refresh(`${sessionId}.${counter}.${macWith(key)}`)).toThrowMatching(
-          (error) => error.status === 400 && error.code === 'invalid_grant',
+        await expectAsync(tokens.refresh(`${sessionId}.${counter}.${macWith(key)}`)).toBeRejectedWith(
+          jasmine.objectContaining({ status: 400, code: 'invalid_grant' }),
         );
       }
-      expect(tokens.refresh(refreshToken).userName).toBe('demo');
+      expect((await tokens.refresh(refreshToken)).userName).toBe('demo');
     });
   });
 
@@ -125,7 +121,7 @@ describe('TokenService', () => {
     it('returns the claims', async () => {
       const { authorizationToken, userId } = await tokens.signIn(DEMO.userName, DEMO.password);
 
-      const check = tokens.verifyAccessToken(authorizationToken);
+      const check = await tokens.verifyAccessToken(authorizationToken);
 
       expect(check.valid && check.claims.sub).toBe(userId);
     });
@@ -135,8 +131,7 @@ describe('TokenService', () => {
     function serviceWithCache(size: number): TokenService {
       return new TokenService({
         config: { ...testApp.config, verifyCacheSize: size },
-        users: new UserStore(testApp.db),
-        sessions: new SessionStore(testApp.db),
+        store: testApp.store,
         passwords: new PasswordHasher(),
         now: () => testApp.now(),
       });
@@ -147,11 +142,11 @@ describe('TokenService', () => {
       const { authorizationToken } = await cached.signIn(DEMO.userName, DEMO.password);
       const verify = spyOn(jwt, 'verify').and.callThrough();
 
-      for (let i = 0; i < 5; i++) expect(cached.verifyAccessToken(authorizationToken).valid).toBeTrue();
+      for (let i = 0; i < 5; i++) expect((await cached.verifyAccessToken(authorizationToken)).valid).toBeTrue();
       expect(verify).toHaveBeenCalledTimes(1);
 
       testApp.advance(testApp.config.accessTokenTtlSeconds);
-      expect(cached.verifyAccessToken(authorizationToken)).toEqual({ valid: false, reason: 'The access token expired' });
+      expect(await cached.verifyAccessToken(authorizationToken)).toEqual({ valid: false, reason: 'The access token expired' });
     });
 
     it('never keeps a refused token, so forgeries are checked every time', async () => {
@@ -160,7 +155,7 @@ describe('TokenService', () => {
       const forged = `${authorizationToken.slice(0, -2)}xx`;
       const verify = spyOn(jwt, 'verify').and.callThrough();
 
-      for (let i = 0; i < 3; i++) expect(cached.verifyAccessToken(forged).valid).toBeFalse();
+      for (let i = 0; i < 3; i++) expect((await cached.verifyAccessToken(forged)).valid).toBeFalse();
       expect(verify).toHaveBeenCalledTimes(3);
     });
 
@@ -170,12 +165,12 @@ describe('TokenService', () => {
         const cached = serviceWithCache(size);
         const issued = [];
         for (let i = 0; i < 3; i++) issued.push((await cached.signIn(DEMO.userName, DEMO.password)).authorizationToken);
-        for (const token of issued) cached.verifyAccessToken(token);
+        for (const token of issued) await cached.verifyAccessToken(token);
         verify.calls.reset();
 
         // Newest first: with room for 2, the two newest are answered from the cache and the oldest, let go, is checked
         // again; with none, every check verifies again.
-        for (const token of [...issued].reverse()) expect(cached.verifyAccessToken(token).valid).toBeTrue();
+        for (const token of [...issued].reverse()) expect((await cached.verifyAccessToken(token)).valid).toBeTrue();
         expect(verify)
           .withContext(`size ${size}`)
           .toHaveBeenCalledTimes(size === 2 ? 1 : 3);

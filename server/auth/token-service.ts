@@ -3,9 +3,9 @@ import jwt from 'jsonwebtoken';
 
 import type { Config } from '../config';
 import { HttpError } from '../http-error';
+import type { AuthStore } from '../store/auth-store';
 import type { PasswordHasher } from './password-hasher';
-import type { SessionStore } from './session-store';
-import type { UserStore } from './user-store';
+import type { SigningKeys } from './signing-keys';
 import { VerifiedTokens } from './verified-tokens';
 
 /** The body of a successful sign-in or refresh, as the API contract names its fields. */
@@ -33,10 +33,11 @@ export type AccessTokenCheck = { valid: true; claims: AccessClaims } | { valid: 
 /** What `TokenService` needs. */
 export interface TokenServiceDeps {
   config: Config;
-  users: UserStore;
-  sessions: SessionStore;
+  store: AuthStore;
   passwords: PasswordHasher;
   now: () => number;
+  /** The ES256 keys; required when `config.jwtAlg` is ES256. */
+  keys?: SigningKeys;
 }
 
 /** The JWT `typ` of access tokens (RFC 9068), which tells them apart from any other JWT signed with the key. */
@@ -54,15 +55,20 @@ const REFRESH_TOKEN_FORMAT = /^([A-Za-z0-9_-]{22})\.(0|[1-9][0-9]{0,14})\.([A-Za
  * A refresh token is `sessionId.counter.mac`, where mac = HMAC(refreshKey, sessionId.counter). The database keeps
  * only each session's current counter, so nothing usable as a refresh token is at rest, and the current token can
  * be recomputed byte for byte. Access tokens are not checked against sessions: after logout or reuse detection
- * they stay valid until they expire, at most `ACCESS_TOKEN_TTL_SECONDS` later.
+ * they stay valid until they expire, at most `ACCESS_TOKEN_TTL_SECONDS` later. Every decision about a session is one
+ * conditional statement in the store, so any number of instances can share it.
  */
 export class TokenService {
   private readonly accessKey: KeyObject;
   private readonly refreshKey: Buffer;
 
   private readonly verified: VerifiedTokens<AccessClaims>;
+  /** The ES256 keys, or undefined for HS256. */
+  private readonly keys: SigningKeys | undefined;
 
   constructor(private readonly deps: TokenServiceDeps) {
+    if (deps.config.jwtAlg === 'ES256' && !deps.keys) throw new Error('JWT_ALG=ES256 needs the signing keys');
+    this.keys = deps.config.jwtAlg === 'ES256' ? deps.keys : undefined;
     this.verified = new VerifiedTokens(deps.config.verifyCacheSize);
     // JWT_SECRET is the HS256 key, as the contract says, so other services can verify our access tokens with it.
     // The refresh-token MAC gets its own key, derived from it, so neither kind of token can be forged from the other.
@@ -72,18 +78,18 @@ export class TokenService {
 
   /** Opens a new session for valid credentials; otherwise throws 401 `invalid_credentials`, the same for unknown users. */
   async signIn(userName: string, password: string, signal?: AbortSignal): Promise<TokenResponse> {
-    const { users, passwords, sessions } = this.deps;
-    const user = users.findByName(userName);
+    const { store, passwords } = this.deps;
+    const user = await store.findUserByName(userName);
     const valid = await passwords.verify(password, user?.passwordHash, signal);
     if (!user || !valid) throw invalidCredentials();
     if (passwords.needsRehash(user.passwordHash)) {
-      users.replacePasswordHash(user.id, user.passwordHash, await passwords.hash(password, signal));
+      await store.replacePasswordHash(user.id, user.passwordHash, await passwords.hash(password, signal));
     }
 
     const now = this.deps.now();
     const sessionId = randomBytes(16).toString('base64url');
     // The user may have been deleted while the password was checked; then there is no one to open a session for.
-    const created = sessions.create({
+    const created = await store.createSession({
       id: sessionId,
       userId: user.id,
       createdAt: now,
@@ -97,62 +103,68 @@ export class TokenService {
    * Rotates the session of `refreshToken`; a retired token revokes its session; any failure is 400 `invalid_grant`.
    * `attempt` is the client's id for this refresh: the same refresh again (same id, and the token it presented then)
    * is answered again instead of counting as reuse, because its first answer was lost on the way to the client.
+   *
+   * No lock is held: the rotation is a conditional UPDATE from the counter read. When another request, on any
+   * instance, rotated first, the decision is made again on the row as it is now, where this token is retired.
    */
-  refresh(refreshToken: string, attempt?: string): TokenResponse {
+  async refresh(refreshToken: string, attempt?: string): Promise<TokenResponse> {
     const parsed = this.parseRefreshToken(refreshToken);
     if (!parsed) throw invalidGrant();
 
+    const { store, config } = this.deps;
     const now = this.deps.now();
-    const windowMs = this.deps.config.refreshReuseWindowSeconds * 1000;
-    // The transaction returns instead of throwing, so a reuse revocation commits even though the answer is an error.
-    const outcome = this.deps.sessions.inTransaction(() => {
-      const session = this.deps.sessions.find(parsed.sessionId);
-      if (!session || session.revokedAt !== null || now >= session.expiresAt) return undefined;
+    const windowMs = config.refreshReuseWindowSeconds * 1000;
+    // Terminates: a failed advance means the counter moved past `parsed.counter` or the session was revoked, and a
+    // counter never goes back, so the next pass cannot try to advance again.
+    for (;;) {
+      const session = await store.findSession(parsed.sessionId);
+      if (!session || session.revokedAt !== null || now >= session.expiresAt) throw invalidGrant();
+      const issue = (counter: number) => this.issueTokens(session.userId, session.userName, session.id, counter, session.expiresAt);
       if (parsed.counter === session.counter) {
-        const advanced = this.deps.sessions.advance(session.id, session.counter, now, attempt ?? null);
-        return advanced ? { session, counter: session.counter + 1 } : undefined;
+        if (await store.advanceSession(session.id, session.counter, now, attempt ?? null)) return issue(session.counter + 1);
+        continue;
       }
       // Only the refresh that made the current counter, and only until the next rotation.
       const isRepeatedAttempt = attempt !== undefined && parsed.counter === session.counter - 1 && session.lastAttempt === attempt;
-      if (isRepeatedAttempt) return { session, counter: session.counter };
+      if (isRepeatedAttempt) return issue(session.counter);
       // A clock that stepped back since the rotation makes the age negative: unknown, so never forgiven.
       const age = session.rotatedAt === null ? -1 : now - session.rotatedAt;
       const isForgivenPredecessor = parsed.counter === session.counter - 1 && windowMs > 0 && age >= 0 && age < windowMs;
-      if (isForgivenPredecessor) return { session, counter: session.counter };
-      if (parsed.counter < session.counter) this.deps.sessions.revoke(session.id, now, 'reuse');
-      return undefined;
-    });
-    if (!outcome) throw invalidGrant();
-    const { session, counter } = outcome;
-    return this.issueTokens(session.userId, session.userName, session.id, counter, session.expiresAt);
+      if (isForgivenPredecessor) return issue(session.counter);
+      if (parsed.counter < session.counter) await store.revokeSession(session.id, now, 'reuse');
+      throw invalidGrant();
+    }
   }
 
   /** Whole seconds left in the absolute lifetime of `refreshToken`'s session; 0 when it has none (unknown, ended). */
-  sessionSecondsLeft(refreshToken: string): number {
+  async sessionSecondsLeft(refreshToken: string): Promise<number> {
     const parsed = this.parseRefreshToken(refreshToken);
-    const session = parsed && this.deps.sessions.find(parsed.sessionId);
+    const session = parsed && (await this.deps.store.findSession(parsed.sessionId));
     return session ? Math.max(0, Math.floor((session.expiresAt - this.deps.now()) / 1000)) : 0;
   }
 
   /** Revokes the session of any authentic refresh token, current or retired; anything else is silently ignored. */
-  logout(refreshToken: string): void {
+  async logout(refreshToken: string): Promise<void> {
     const parsed = this.parseRefreshToken(refreshToken);
-    if (parsed) this.deps.sessions.revoke(parsed.sessionId, this.deps.now(), 'logout');
+    if (parsed) await this.deps.store.revokeSession(parsed.sessionId, this.deps.now(), 'logout');
   }
 
   /**
-   * Checks an access token: HS256 only, our `iss`/`aud`/`typ`, and an `exp` in the future. A token that passed is
-   * remembered until it expires (VERIFY_CACHE_SIZE of them), so the next request with it costs a lookup.
+   * Checks an access token: JWT_ALG only (with ES256, a `kid` of ours), our `iss`/`aud`/`typ`, and an `exp` in the
+   * future. A token that passed is remembered until it expires (VERIFY_CACHE_SIZE of them), so the next request with
+   * it costs a lookup.
    */
-  verifyAccessToken(token: string): AccessTokenCheck {
+  async verifyAccessToken(token: string): Promise<AccessTokenCheck> {
     if (token.length > MAX_ACCESS_TOKEN_LENGTH) return { valid: false, reason: 'The access token is invalid' };
     const nowSeconds = Math.floor(this.deps.now() / 1000);
     const known = this.verified.get(token, nowSeconds);
     if (known) return { valid: true, claims: known };
+    const key = await this.verificationKey(token);
+    if (!key) return { valid: false, reason: 'The access token is invalid' };
     let decoded: jwt.Jwt;
     try {
-      decoded = jwt.verify(token, this.accessKey, {
-        algorithms: ['HS256'],
+      decoded = jwt.verify(token, key, {
+        algorithms: [this.deps.config.jwtAlg],
         issuer: this.deps.config.jwtIssuer,
         audience: this.deps.config.jwtAudience,
         clockTimestamp: nowSeconds,
@@ -175,6 +187,13 @@ export class TokenService {
     return { valid: true, claims: claims as AccessClaims };
   }
 
+  /** The key that may have signed `token`: the secret for HS256; for ES256 the public key its `kid` names, if any. */
+  private async verificationKey(token: string): Promise<KeyObject | undefined> {
+    if (!this.keys) return this.accessKey;
+    const kid = (jwt.decode(token, { complete: true }) as jwt.Jwt | null)?.header.kid;
+    return typeof kid === 'string' ? this.keys.publicKey(kid) : undefined;
+  }
+
   private issueTokens(userId: string, userName: string, sessionId: string, counter: number, sessionExpiresAt: number): TokenResponse {
     const { config, now } = this.deps;
     const iat = Math.floor(now() / 1000);
@@ -194,11 +213,17 @@ export class TokenService {
     return {
       userId,
       userName,
-      authorizationToken: jwt.sign(claims, this.accessKey, { algorithm: 'HS256', header: { alg: 'HS256', typ: ACCESS_TOKEN_TYPE } }),
+      authorizationToken: this.sign(claims),
       refreshToken: `${sessionId}.${counter}.${this.mac(sessionId, counter).toString('base64url')}`,
       tokenType: 'Bearer',
       expiresIn: exp - iat,
     };
+  }
+
+  private sign(claims: object): string {
+    if (!this.keys) return jwt.sign(claims, this.accessKey, { algorithm: 'HS256', header: { alg: 'HS256', typ: ACCESS_TOKEN_TYPE } });
+    const { kid, key } = this.keys.current();
+    return jwt.sign(claims, key, { algorithm: 'ES256', header: { alg: 'ES256', typ: ACCESS_TOKEN_TYPE, kid } });
   }
 
   /** Checks format and MAC without touching the database, so forged tokens cost little and change nothing. */

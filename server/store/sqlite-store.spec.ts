@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { openDatabase } from './database';
+import { SCHEMA_VERSION, SqliteStore } from './sqlite-store';
 
 // Opens the new database and takes a write lock, as another server starting at the same moment does; says when,
 // and holds it for half a second.
@@ -14,7 +14,7 @@ const HOLD_MIGRATION_LOCK = `
   setTimeout(() => { db.exec('COMMIT'); db.close(); }, 500);
 `;
 
-describe('openDatabase', () => {
+describe('SqliteStore.open', () => {
   let dataDir: string;
 
   beforeEach(() => {
@@ -27,12 +27,12 @@ describe('openDatabase', () => {
 
   describe('when the database is new', () => {
     it('creates the schema in WAL mode and records its version', () => {
-      const db = openDatabase(dataDir);
+      const db = SqliteStore.open(dataDir).db;
 
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(['sessions', 'users']);
+      expect(tables).toEqual(['sessions', 'signing_keys', 'users']);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       db.close();
     });
   });
@@ -43,7 +43,7 @@ describe('openDatabase', () => {
       const other = spawn(process.execPath, ['-e', HOLD_MIGRATION_LOCK, join(dataDir, 'auth.db')], { cwd: join(__dirname, '..') });
       await new Promise((resolve) => other.stdout.once('data', resolve));
 
-      const open = () => openDatabase(dataDir).close();
+      const open = () => SqliteStore.open(dataDir).db.close();
 
       expect(open).not.toThrow();
       other.kill();
@@ -52,11 +52,11 @@ describe('openDatabase', () => {
 
   describe('when reopened', () => {
     it('keeps the data and does not migrate again', () => {
-      const first = openDatabase(dataDir);
+      const first = SqliteStore.open(dataDir).db;
       first.prepare("INSERT INTO users (id, name, password_hash, created_at) VALUES ('u1', 'ada', 'h', 0)").run();
       first.close();
 
-      const second = openDatabase(dataDir);
+      const second = SqliteStore.open(dataDir).db;
 
       expect(second.prepare('SELECT name FROM users').pluck().all()).toEqual(['ada']);
       second.close();
@@ -65,11 +65,11 @@ describe('openDatabase', () => {
 
   describe('when the database comes from a newer server', () => {
     it('refuses to open it', () => {
-      const db = openDatabase(dataDir);
+      const db = SqliteStore.open(dataDir).db;
       db.pragma('user_version = 99');
       db.close();
 
-      expect(() => openDatabase(dataDir)).toThrowError(/schema version 99/);
+      expect(() => SqliteStore.open(dataDir)).toThrowError(/schema version 99/);
     });
   });
 });
