@@ -13,9 +13,14 @@ import { connectRedis } from './throttle-store';
 
 /** Reads the environment, seeds the demo user, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  let config = loadConfig(process.env);
   const logger = pino({ level: config.logLevel });
   const store = await openStore(config, (error) => logger.warn({ err: error }, 'Database connection lost'));
+  // Instances on several machines each generate a secret in their own DATA_DIR; the database keeps the first one
+  // offered, so every instance signs and MACs with the same one.
+  if (store.kind === 'postgres' && !process.env['JWT_SECRET']?.trim()) {
+    config = { ...config, jwtSecret: await store.sharedSetting('jwt-secret', config.jwtSecret) };
+  }
   const now = () => Date.now();
 
   await seedUser(store, new PasswordHasher(), { userName: config.demoUser, password: config.demoPassword }, now());

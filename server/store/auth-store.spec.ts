@@ -178,6 +178,15 @@ for (const backend of BACKENDS) {
       });
     });
 
+    describe('shared settings', () => {
+      it('keeps the first value proposed, and every later caller gets it', async () => {
+        const kept = await Promise.all(['a', 'b', 'c'].map((value) => store.sharedSetting('secret', value)));
+
+        expect(new Set(kept).size).toBe(1);
+        expect(await store.sharedSetting('secret', 'd')).toBe(kept[0]);
+      });
+    });
+
     describe('when the database is gone', () => {
       it('answers ping, and every call, with StoreUnavailableError', async () => {
         await expectAsync(store.ping()).toBeResolved();

@@ -73,6 +73,9 @@ export interface AuthStore {
   /** Deletes keys whose public key may leave the JWKS by `now`. */
   deleteRetiredKeys(now: number): Promise<number>;
 
+  /** Keeps `proposed` as the value of setting `name` unless one is kept already; returns the value kept. */
+  sharedSetting(name: string, proposed: string): Promise<string>;
+
   /** Resolves when the database answers a trivial query; rejects with `StoreUnavailableError` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

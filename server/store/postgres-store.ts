@@ -30,6 +30,10 @@ const MIGRATIONS = [
      created_at  BIGINT NOT NULL,
      retires_at  BIGINT
    );`,
+  `CREATE TABLE settings (
+     name  TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );`,
 ];
 
 /** The advisory lock every instance takes to migrate, so of several starting at once one migrates and the rest wait. */
@@ -140,6 +144,12 @@ export class PostgresStore implements AuthStore {
 
   async deleteRetiredKeys(now: number): Promise<number> {
     return (await this.query('DELETE FROM signing_keys WHERE retires_at <= $1', [now])).rowCount ?? 0;
+  }
+
+  async sharedSetting(name: string, proposed: string): Promise<string> {
+    // Two statements, not one: a statement's snapshot may predate a concurrent insert that its ON CONFLICT waited for.
+    await this.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, proposed]);
+    return (await this.one<{ value: string }>('SELECT value FROM settings WHERE name = $1', [name]))!.value;
   }
 
   async ping(): Promise<void> {

@@ -30,7 +30,7 @@ describe('SqliteStore.open', () => {
       const db = SqliteStore.open(dataDir).db;
 
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(['sessions', 'signing_keys', 'users']);
+      expect(tables).toEqual(['sessions', 'settings', 'signing_keys', 'users']);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       db.close();

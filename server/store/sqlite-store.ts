@@ -36,6 +36,11 @@ const MIGRATIONS = [
      created_at  INTEGER NOT NULL,
      retires_at  INTEGER
    );`,
+  // Values every instance must agree on, such as a generated JWT_SECRET.
+  `CREATE TABLE settings (
+     name  TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );`,
 ];
 
 /** The schema version this server writes. */
@@ -140,6 +145,13 @@ export class SqliteStore implements AuthStore {
 
   async deleteRetiredKeys(now: number): Promise<number> {
     return this.run(() => this.db.prepare('DELETE FROM signing_keys WHERE retires_at <= ?').run(now).changes);
+  }
+
+  async sharedSetting(name: string, proposed: string): Promise<string> {
+    return this.run(() => {
+      this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, proposed);
+      return this.db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?').get(name)!.value;
+    });
   }
 
   async ping(): Promise<void> {
