@@ -13,6 +13,8 @@ export interface Config {
   jwtAlg: JwtAlg;
   /** ES256: a new signing key every this many days (0: only by `npm run keys:rotate`). */
   keyRotationDays: number;
+  /** ES256: how often every instance rereads the keys, and how long a new key is published before it signs. */
+  keyReloadSeconds: number;
   /** PostgreSQL (DATABASE_URL) for every instance to share; without it, SQLite in `dataDir`. */
   databaseUrl: string | undefined;
   jwtIssuer: string;
@@ -73,6 +75,7 @@ export function loadConfig(env: Env): Config {
     jwtSecret: readSecret(env, dataDir),
     jwtAlg: oneOf(env, 'JWT_ALG', 'HS256', ['HS256', 'ES256']) as JwtAlg,
     keyRotationDays: integer(env, 'KEY_ROTATION_DAYS', 0, 0, 3650),
+    keyReloadSeconds: integer(env, 'KEY_RELOAD_SECONDS', 60, 1, 3600),
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     jwtIssuer: text(env, 'JWT_ISSUER', 'angular-token-refresh'),
     jwtAudience: text(env, 'JWT_AUDIENCE', 'angular-token-refresh-api'),

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
 
   await seedUser(store, new PasswordHasher(), { userName: config.demoUser, password: config.demoPassword }, now());
   const stopSweeping = sweepExpiredSessions(store, now, config.sweepIntervalSeconds);
-  const keys = config.jwtAlg === 'ES256' ? await SigningKeys.load(store, now, config.accessTokenTtlSeconds) : undefined;
+  const keys = config.jwtAlg === 'ES256' ? await SigningKeys.load(store, now, config) : undefined;
   const stopKeys = keys?.start(config.keyRotationDays);
 
   const redis = config.redisUrl ? connectRedis(config.redisUrl, (error) => logger.warn({ err: error }, 'Redis unavailable')) : undefined;

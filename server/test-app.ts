@@ -59,7 +59,7 @@ export async function createTestApp(
   const now = () => time;
   const passwords = new PasswordHasher();
   for (const credentials of options.users ?? [DEMO]) await seedUser(store, passwords, credentials, time);
-  const keys = config.jwtAlg === 'ES256' ? await SigningKeys.load(store, now, config.accessTokenTtlSeconds) : undefined;
+  const keys = config.jwtAlg === 'ES256' ? await SigningKeys.load(store, now, config) : undefined;
   const redis = config.redisUrl ? connectRedis(config.redisUrl, () => undefined) : undefined;
   const app = createApp({ config, store, keys, now, logger: pino({ level: 'silent' }), redis });
 

@@ -1,9 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 
+import type { Config } from '../config';
 import type { AuthStore, SigningKey } from '../store/auth-store';
-
-/** How often an instance rereads the keys, so a key another instance (or `keys:rotate`) added starts signing here. */
-export const KEY_RELOAD_SECONDS = 60;
 
 /** The least time between two rereads caused by an unknown `kid`, so forged kids cannot make every request a query. */
 const UNKNOWN_KID_COOLDOWN_MS = 1_000;
@@ -11,15 +9,27 @@ const UNKNOWN_KID_COOLDOWN_MS = 1_000;
 /** One public key as the JWKS lists it (RFC 7517). */
 export type PublicJwk = JsonWebKey & { kid: string; alg: 'ES256'; use: 'sig' };
 
+/** The settings the keys follow. */
+export type KeySettings = Pick<Config, 'accessTokenTtlSeconds' | 'keyReloadSeconds'>;
+
+interface LoadedKey {
+  kid: string;
+  createdAt: number;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
 /**
- * The ES256 signing keys, shared by every instance through the store. The newest key signs; every key whose public
- * half is still published verifies. Rotating adds a key and schedules the others to leave the JWKS once every token
- * they may have signed has expired: the access-token lifetime plus one reload interval, since an instance that has
- * not reread the keys yet goes on signing with the old one until it does.
+ * The ES256 signing keys, shared by every instance through the store.
+ *
+ * A new key is published in the JWKS at once but signs only after KEY_RELOAD_SECONDS: by then every instance has
+ * reread the keys (they all switch together), and a verifier that meets the new `kid` either fetched the JWKS after
+ * the key appeared or long enough ago to fetch it again (jose waits 30 s between refetches by default). The older keys
+ * leave the JWKS once every token they may have signed has expired: the switch, plus the access-token lifetime, plus
+ * one more reload interval for clocks and slow rereads.
  */
 export class SigningKeys {
-  private signing: { kid: string; key: KeyObject } | undefined;
-  private verifying = new Map<string, KeyObject>();
+  private loaded: LoadedKey[] = [];
   private published: PublicJwk[] = [];
   private reloading: Promise<void> | undefined;
   private lastReload = 0;
@@ -27,18 +37,18 @@ export class SigningKeys {
   private constructor(
     private readonly store: AuthStore,
     private readonly now: () => number,
-    private readonly accessTokenTtlSeconds: number,
+    private readonly settings: KeySettings,
   ) {}
 
   /** Loads the keys, creating the first one if the database has none (of instances starting together, one does). */
-  static async load(store: AuthStore, now: () => number, accessTokenTtlSeconds: number): Promise<SigningKeys> {
-    const keys = new SigningKeys(store, now, accessTokenTtlSeconds);
+  static async load(store: AuthStore, now: () => number, settings: KeySettings): Promise<SigningKeys> {
+    const keys = new SigningKeys(store, now, settings);
     await keys.addKeyUnlessNewerThan(-1);
     await keys.reload();
     return keys;
   }
 
-  /** Adds a key that signs from now on; returns its kid. */
+  /** Adds a key, published now and signing after KEY_RELOAD_SECONDS; returns its kid. */
   async rotate(): Promise<string> {
     const kid = await this.addKeyUnlessNewerThan(Number.MAX_SAFE_INTEGER);
     await this.reload();
@@ -56,23 +66,26 @@ export class SigningKeys {
       await this.store.deleteRetiredKeys(this.now());
       await this.reload();
     };
-    const timer = setInterval(() => void tick().catch(() => undefined), KEY_RELOAD_SECONDS * 1000);
+    const timer = setInterval(() => void tick().catch(() => undefined), this.settings.keyReloadSeconds * 1000);
     timer.unref();
     return () => clearInterval(timer);
   }
 
-  /** The key that signs new access tokens. */
+  /** The key that signs now: the newest one published for at least KEY_RELOAD_SECONDS, or the first key of all. */
   current(): { kid: string; key: KeyObject } {
-    return this.signing!;
+    const activeBefore = this.now() - this.settings.keyReloadSeconds * 1000;
+    const key = this.loaded.find((candidate) => candidate.createdAt <= activeBefore) ?? this.loaded.at(-1)!;
+    return { kid: key.kid, key: key.privateKey };
   }
 
   /** The public key for `kid`; an unknown kid rereads the keys first (at most once a second), since it may be new. */
   async publicKey(kid: string): Promise<KeyObject | undefined> {
-    if (!this.verifying.has(kid) && this.now() - this.lastReload >= UNKNOWN_KID_COOLDOWN_MS) await this.reload();
-    return this.verifying.get(kid);
+    const known = () => this.loaded.find((key) => key.kid === kid)?.publicKey;
+    if (!known() && this.now() - this.lastReload >= UNKNOWN_KID_COOLDOWN_MS) await this.reload();
+    return known();
   }
 
-  /** The JWKS document: every public key that may still verify a token. */
+  /** The JWKS document: every public key that may still verify a token, or soon will. */
   jwks(): { keys: PublicJwk[] } {
     return { keys: this.published };
   }
@@ -87,8 +100,12 @@ export class SigningKeys {
     this.lastReload = this.now();
     const rows = await this.store.signingKeys(this.now());
     if (rows.length === 0) return;
-    this.signing = { kid: rows[0].kid, key: createPrivateKey({ key: JSON.parse(rows[0].privateJwk), format: 'jwk' }) };
-    this.verifying = new Map(rows.map((row) => [row.kid, createPublicKey({ key: JSON.parse(row.publicJwk), format: 'jwk' })]));
+    this.loaded = rows.map((row) => ({
+      kid: row.kid,
+      createdAt: row.createdAt,
+      privateKey: createPrivateKey({ key: JSON.parse(row.privateJwk), format: 'jwk' }),
+      publicKey: createPublicKey({ key: JSON.parse(row.publicJwk), format: 'jwk' }),
+    }));
     this.published = rows.map(publicJwk);
   }
 
@@ -97,7 +114,8 @@ export class SigningKeys {
     const { d: _private, ...publicPart } = privateKey.export({ format: 'jwk' });
     const kid = randomBytes(12).toString('base64url');
     const now = this.now();
-    const retireOthersAt = now + (this.accessTokenTtlSeconds + KEY_RELOAD_SECONDS) * 1000;
+    const { accessTokenTtlSeconds, keyReloadSeconds } = this.settings;
+    const retireOthersAt = now + (2 * keyReloadSeconds + accessTokenTtlSeconds) * 1000;
     const key = {
       kid,
       privateJwk: JSON.stringify(privateKey.export({ format: 'jwk' })),
