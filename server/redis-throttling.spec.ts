@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createConnection } from 'node:net';
 import request from 'supertest';
 
+import { TcpRelay } from './tcp-relay';
 import { createTestApp, DEMO, type TestApp } from './test-app';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
@@ -18,32 +19,6 @@ function redisAnswers(): Promise<boolean> {
     socket.once('error', () => resolve(false));
     socket.once('close', () => resolve(false));
   });
-}
-
-/** A TCP relay in front of Redis that a spec can cut and restore on the same port, as an outage would. */
-class RedisRelay {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = createConnection(REDIS);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.once('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  async cut(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
 }
 
 describe('throttling shared through Redis (REDIS_URL)', () => {
@@ -117,7 +92,7 @@ describe('throttling shared through Redis (REDIS_URL)', () => {
   });
 
   it('while Redis is down: sign-in fails closed with 503 and Retry-After, refresh fails open; both recover without a restart', async () => {
-    const relay = new RedisRelay();
+    const relay = new TcpRelay(REDIS);
     await relay.start();
     const app = await instance({}, `redis://127.0.0.1:${relay.port}`);
     // The connection opens in the background; until it does, sign-in fails closed too.
