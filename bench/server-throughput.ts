@@ -1,4 +1,5 @@
 import autocannon, { type Client, type Options, type Result } from 'autocannon';
+import { randomBytes } from 'node:crypto';
 
 import { PasswordHasher } from '../server/auth/password-hasher';
 import type { PartResult } from './part-result';
@@ -11,48 +12,58 @@ const TARGET = 0.9;
 const CREDENTIALS = JSON.stringify({ userName: 'demo', password: 'demo-password' });
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/** A server's JWT settings under test: the algorithm, and whether verified tokens are cached. */
+interface Variant {
+  alg: 'HS256' | 'ES256';
+  cached: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { alg: 'HS256', cached: true },
+  { alg: 'HS256', cached: false },
+  { alg: 'ES256', cached: true },
+  { alg: 'ES256', cached: false },
+];
+
 /** Part 3: requests per second a loopback token server sustains per endpoint, driven by autocannon for `seconds` each. */
 export async function benchServerThroughput(seconds: number): Promise<PartResult> {
   // Sign-ins still in flight count as failures until they succeed, so concurrent sign-ins need a high failure limit.
   const env = { REFRESH_RATE_LIMIT: '0', REFRESH_REUSE_WINDOW_SECONDS: '0', LOGIN_MAX_FAILURES: '1000000' };
-  const server = await startTokenServer(env);
-  // The same server verifying every request, for the cache's effect side by side.
-  const uncached = await startTokenServer({ ...env, VERIFY_CACHE_SIZE: '0' });
+  // One server per variant, each measured against its own /healthz, so the ratio is the cost of verifying its tokens.
+  const servers = await Promise.all(
+    VARIANTS.map((variant) => startTokenServer({ ...env, JWT_ALG: variant.alg, VERIFY_CACHE_SIZE: variant.cached ? '10000' : '0' })),
+  );
+  const [server] = servers;
   try {
     // Ten at a time: the server answers sign-ins past its hashing queue (HASH_QUEUE) with 503, by design.
     const sessions: { authorizationToken: string; refreshToken: string }[] = [];
     while (sessions.length < SESSIONS) sessions.push(...(await Promise.all(Array.from({ length: 10 }, () => signIn(server.url)))));
     const load = (options: Options) => autocannon({ connections: CONNECTIONS, duration: seconds, ...options });
-    const health: Options = { url: `${server.url}/healthz` };
-    const resources: Options = {
-      url: `${server.url}/api/resources`,
-      headers: { authorization: `Bearer ${sessions[0].authorizationToken}` },
-    };
+    const endpoints = await Promise.all(
+      servers.map(async (each) => ({
+        health: { url: `${each.url}/healthz` },
+        resources: { url: `${each.url}/api/resources`, headers: { authorization: `Bearer ${(await signIn(each.url)).authorizationToken}` } },
+      })),
+    );
 
-    const uncachedToken = (await signIn(uncached.url)).authorizationToken;
-    const plain: Record<'health' | 'resources', Options> = {
-      health: { url: `${uncached.url}/healthz` },
-      resources: { url: `${uncached.url}/api/resources`, headers: { authorization: `Bearer ${uncachedToken}` } },
-    };
-    const cached: Record<'health' | 'resources', Options> = { health, resources };
-
-    // Ratios compare runs, so they interleave A B B A in halves after a warm-up: drift and JIT warm-up hit both alike.
-    const halves = { health: [] as Result[], resources: [] as Result[], plainHealth: [] as Result[], plainResources: [] as Result[] };
-    const order = [
-      ['health', cached.health],
-      ['resources', cached.resources],
-      ['plainResources', plain.resources],
-      ['plainHealth', plain.health],
-    ] as const;
-    for (const [, options] of order) await load({ ...options, duration: 1 });
-    for (const [key, options] of [...order, ...[...order].reverse()]) {
-      halves[key].push(await load({ ...options, duration: seconds / 2 }));
+    // Ratios compare runs, so each variant's pair runs A B B A in halves after a warm-up: drift hits both alike.
+    const verification = [];
+    for (const [i, variant] of VARIANTS.entries()) {
+      const { health, resources } = endpoints[i];
+      for (const options of [health, resources]) await load({ ...options, duration: 1 });
+      const halves = { health: [] as Result[], resources: [] as Result[] };
+      for (const key of ['health', 'resources', 'resources', 'health'] as const) {
+        halves[key].push(await load({ ...endpoints[i][key], duration: seconds / 2 }));
+      }
+      const [healthResult, resourcesResult] = [combine(halves.health), combine(halves.resources)];
+      verification.push({ variant, health: healthResult, resources: resourcesResult, ratio: resourcesResult.requests.average / healthResult.requests.average });
     }
-    const plainRatio = combine(halves.plainResources).requests.average / combine(halves.plainHealth).requests.average;
+    const label = ({ alg, cached }: Variant) => `${alg}, ${cached ? 'verified-token cache' : 'VERIFY_CACHE_SIZE=0'}`;
     const runs = [
-      { name: 'GET /healthz', result: combine(halves.health) },
-      { name: 'GET /api/resources (valid token)', result: combine(halves.resources) },
-      { name: 'GET /api/resources (valid token), VERIFY_CACHE_SIZE=0', result: combine(halves.plainResources) },
+      ...verification.flatMap(({ variant, health, resources }) => [
+        { name: `GET /healthz (${label(variant)} server)`, result: health },
+        { name: `GET /api/resources (valid token; ${label(variant)})`, result: resources },
+      ]),
       {
         name: `POST /authorization/refresh (${SESSIONS} sessions, each rotating its own chain)`,
         result: await load({
@@ -66,7 +77,8 @@ export async function benchServerThroughput(seconds: number): Promise<PartResult
         result: await load({ url: `${server.url}/authorization/token`, method: 'POST', headers: JSON_HEADERS, body: CREDENTIALS }),
       },
     ];
-    const ratio = runs[1].result.requests.average / runs[0].result.requests.average;
+    const ratios = verification.map(({ variant, ratio }) => ({ ...variant, ratio }));
+    const cachedRatios = ratios.filter((each) => each.cached);
     const passwordHash = await new PasswordHasher().hash('x');
 
     return {
@@ -82,27 +94,25 @@ export async function benchServerThroughput(seconds: number): Promise<PartResult
         String(result.errors + result.timeouts),
       ]),
       notes: [
-        `GET /api/resources ÷ GET /healthz = ${ratio.toFixed(2)}× with the verified-token cache; target ≥ ${TARGET}× → ${ratio >= TARGET ? 'met' : 'missed'}. ` +
-          `Without it (VERIFY_CACHE_SIZE=0, a second server, ÷ its own /healthz): ${plainRatio.toFixed(2)}×, the cost of verifying every JWT. ` +
-          `Each ran ${seconds} s as two halves in A B C D D C B A order after 1 s of warm-up each.`,
+        `GET /api/resources ÷ GET /healthz of the same server: ${ratios.map((each) => `${label(each)} ${each.ratio.toFixed(2)}×`).join('; ')}. ` +
+          `Target ≥ ${TARGET}× with the cache, HS256 and ES256 → ${cachedRatios.every((each) => each.ratio >= TARGET) ? 'met' : 'missed'}. ` +
+          `Each pair ran ${seconds} s as two halves in A B B A order after 1 s of warm-up each.`,
         `Refresh: ${SESSIONS} sessions signed in first; each connection presents only the refresh token its own previous rotation returned (strict single use, reuse window 0), so any mix-up would show as non-2xx (400 invalid_grant).`,
         `Sign-in is bound by password hashing by design: ${passwordHash.split('$').slice(1, 4).join(' ')} (from server/auth/password-hasher.ts), on libuv's thread pool, at most HASH_CONCURRENCY (2) at once.`,
         'autocannon runs in the bench process on the same machine, so it competes with the server for the CPU cores: absolute figures are a lower bound, the ratio is the point.',
       ],
       data: {
         endpoints: runs.map(({ name, result }) => ({ name, ...summarize(result) })),
-        resourcesToHealthz: ratio,
-        resourcesToHealthzUncached: plainRatio,
+        resourcesToHealthz: ratios,
         passwordHash: passwordHash.split('$').slice(1, 4).join('$'),
       },
     };
   } finally {
-    await uncached.stop();
-    await server.stop();
+    await Promise.all(servers.map((each) => each.stop()));
   }
 }
 
-async function signIn(url: string): Promise<{ authorizationToken: string; refreshToken: string }> {
+export async function signIn(url: string): Promise<{ authorizationToken: string; refreshToken: string }> {
   const response = await fetch(`${url}/authorization/token`, { method: 'POST', headers: JSON_HEADERS, body: CREDENTIALS });
   if (!response.ok) {
     throw new Error(`Sign-in failed with ${response.status}`);
@@ -111,19 +121,27 @@ async function signIn(url: string): Promise<{ authorizationToken: string; refres
 }
 
 // One session per connection: each connection keeps the refresh token its last rotation returned and presents it next.
-function rotateOwnChain(refreshTokens: string[]): (client: Client) => void {
+// The newest token is written back into `refreshTokens`, so a later run with the same array continues each chain. Like
+// the library, each try carries a Refresh-Attempt id that changes only with the token: a run that ends with a refresh
+// in flight loses its answer, and the next run's repeat of that attempt is answered again instead of revoking.
+export function rotateOwnChain(refreshTokens: string[]): (client: Client) => void {
   let next = 0;
+  const attempts = refreshTokens.map(() => randomBytes(16).toString('base64url'));
   return (client) => {
-    let refreshToken = refreshTokens[next++ % refreshTokens.length];
+    const session = next++ % refreshTokens.length;
     client.setRequests([
       {
         method: 'POST',
         path: '/authorization/refresh',
-        headers: JSON_HEADERS,
-        setupRequest: (request) => ({ ...request, body: JSON.stringify({ refreshToken }) }),
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...JSON_HEADERS, 'refresh-attempt': attempts[session] },
+          body: JSON.stringify({ refreshToken: refreshTokens[session] }),
+        }),
         onResponse: (status, body) => {
           if (status === 200) {
-            refreshToken = JSON.parse(body).refreshToken;
+            refreshTokens[session] = JSON.parse(body).refreshToken;
+            attempts[session] = randomBytes(16).toString('base64url');
           }
         },
       },

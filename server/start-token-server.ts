@@ -15,7 +15,7 @@ export interface TokenServer {
 const ROOT = join(__dirname, '..');
 
 /**
- * For e2e and bench: starts `server/main.ts` on a free 127.0.0.1 port with a fresh DATA_DIR and silent logs, plus
+ * For e2e and bench: starts `server/main.ts` (`server/cluster.ts` when `env` sets WORKERS) on a free 127.0.0.1 port with a fresh DATA_DIR and silent logs, plus
  * `env`; `prepare` runs on the DATA_DIR first (to seed users, say). Resolves once /healthz answers. Only PATH comes
  * from the outer environment, so a HOST, JWT_SECRET or TTL set in the shell cannot change the server under test.
  */
@@ -29,7 +29,8 @@ export async function startTokenServer(
   let server: ListeningProcess;
   try {
     server = await spawnListening(
-      ['--import', 'tsx', join(ROOT, 'server/main.ts')],
+      // WORKERS asks for several processes on one port, as `npm run serve:cluster` runs them.
+      ['--import', 'tsx', join(ROOT, env['WORKERS'] ? 'server/cluster.ts' : 'server/main.ts')],
       { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
       ROOT,
     );
