@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,8 @@ describe('main', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function start(env: Record<string, string>): ChildProcessWithoutNullStreams {
-    return spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'main.ts')], {
+  function start(env: Record<string, string>, entry = 'main.ts'): ChildProcessWithoutNullStreams {
+    return spawn(process.execPath, ['--import', 'tsx', join(__dirname, entry)], {
       // Only what Node needs from the outer environment, so a HOST or JWT_SECRET in the shell cannot leak in.
       env: { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
     });
@@ -53,6 +53,82 @@ describe('main', () => {
       expect(stdout).toContain('Demo credentials: demo / demo-password');
       expect(await health.json()).toEqual({ status: 'ok' });
       expect(await exited).toBe(0);
+    }, 20_000);
+  });
+
+  /** Starts the server (or the cluster), waits for its URL and signs in as the demo user. */
+  async function startSignedIn(
+    env: Record<string, string>,
+    entry?: string,
+  ): Promise<{ url: string; token: string; stdout: Promise<string> }> {
+    child = start({ PORT: '0', HOST: '127.0.0.1', ...env }, entry);
+    const stdout = output(child.stdout, /Demo credentials: .*\n/);
+    const url = /listening on (http:\/\/\S+)/.exec(await stdout)![1];
+    const response = await fetch(`${url}/authorization/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ userName: 'demo', password: 'demo-password' }),
+    });
+    return { url, token: ((await response.json()) as { authorizationToken: string }).authorizationToken, stdout };
+  }
+
+  describe('when SIGTERM arrives with a request in flight', () => {
+    it('answers it, refuses new connections, then exits 0', async () => {
+      const { url, token } = await startSignedIn({});
+      const exited = exitCode(child);
+
+      const slow = fetch(`${url}/api/resources?delay=1500`, { headers: { Authorization: `Bearer ${token}` } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      await expectAsync(fetch(`${url}/healthz`)).toBeRejected();
+      expect((await slow).status).toBe(200);
+      expect(await exited).toBe(0);
+    }, 20_000);
+  });
+
+  /** How many processes `pid` has started (the cluster's workers), read from /proc. */
+  function workersOf(pid: number): number {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          // Field 4 of /proc/<pid>/stat is the parent's pid; the command name before it is in parentheses.
+          return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === pid;
+        } catch {
+          return false;
+        }
+      }).length;
+  }
+
+  describe('serve:cluster', () => {
+    it('serves from WORKERS processes on one port, and drains them all on SIGTERM', async () => {
+      const { url, token } = await startSignedIn({ WORKERS: '2' }, 'cluster.ts');
+      const exited = exitCode(child);
+
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => fetch(`${url}/api/resources?delay=1000`, { headers: { Authorization: `Bearer ${token}` } })),
+      );
+      const slow = fetch(`${url}/api/resources?delay=1500`, { headers: { Authorization: `Bearer ${token}` } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.kill('SIGTERM');
+
+      expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
+      // Linux shows the process tree in /proc; elsewhere the answers alone must do.
+      if (existsSync('/proc/self/stat')) expect(workersOf(child.pid!)).toBe(2);
+      expect((await slow).status).toBe(200);
+      expect(await exited).toBe(0);
+    }, 30_000);
+
+    it('stops with exit code 1, instead of restarting workers forever, when they cannot start', async () => {
+      child = start({ WORKERS: '2', JWT_ALG: 'RS256' }, 'cluster.ts');
+      const exited = exitCode(child);
+
+      const stderr = await output(child.stderr, /failed to start/);
+
+      expect(stderr).toContain('Invalid JWT_ALG');
+      expect(await exited).toBe(1);
     }, 20_000);
   });
 
