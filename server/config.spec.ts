@@ -37,6 +37,10 @@ describe('loadConfig', () => {
           refreshRateLimit: 300,
           verifyCacheSize: 10_000,
           sweepIntervalSeconds: 3600,
+          jwtAlg: 'HS256',
+          keyRotationDays: 0,
+          keyReloadSeconds: 60,
+          databaseUrl: undefined,
           logLevel: 'info',
         }),
       );
@@ -119,6 +123,12 @@ describe('loadConfig', () => {
       ['REFRESH_RATE_LIMIT', 'lots'],
       ['TRUST_PROXY', 'true'],
       ['LOG_LEVEL', 'loud'],
+      ['JWT_ALG', 'RS256'],
+      ['JWT_ALG', 'none'],
+      ['KEY_RELOAD_SECONDS', '0'],
+      ['KEY_ROTATION_DAYS', 'weekly'],
+      ['DATABASE_URL', 'mysql://root@localhost/db'],
+      ['DATABASE_URL', 'postgres://user:pa ss@host/db'],
     ];
 
     for (const [name, value] of cases) {
@@ -126,6 +136,20 @@ describe('loadConfig', () => {
         expect(() => loadConfig({ DATA_DIR: dataDir, [name]: value })).toThrowError(new RegExp(`^Invalid ${name}:`));
       });
     }
+
+    it('never repeats a DATABASE_URL, which may hold a password', () => {
+      const message = (() => {
+        try {
+          loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'mysql://root:hunter2@db/x' });
+          return 'no error';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })();
+
+      expect(message).toMatch(/^Invalid DATABASE_URL:/);
+      expect(message).not.toContain('hunter2');
+    });
   });
 
   describe('when values are valid', () => {

@@ -98,6 +98,31 @@ describe('ES256 access tokens (JWT_ALG=ES256)', () => {
     expect((await jwks()).map((key) => key.kid)).toEqual([newKid]);
   });
 
+  it('adds a key by itself once the newest is KEY_ROTATION_DAYS old, on the next reload tick', async () => {
+    jasmine.clock().install();
+    const stop = testApp.keys!.start(7);
+    const tick = async () => {
+      jasmine.clock().tick(60_000);
+      // The tick's store calls settle in microtasks, all run before the next macrotask.
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      testApp.advance(7 * 86_400 - 120);
+      await tick();
+      expect((await jwks()).length).toBe(1);
+      testApp.advance(120);
+      await tick();
+      expect((await jwks()).length).toBe(2);
+      await tick();
+      expect((await jwks()).length)
+        .withContext('only one per period')
+        .toBe(2);
+    } finally {
+      stop();
+      jasmine.clock().uninstall();
+    }
+  });
+
   it('has no JWKS with HS256, whose key is secret', async () => {
     const hs256 = await createTestApp();
 
