@@ -2,8 +2,14 @@ import { test as base, expect, Page, Request } from '@playwright/test';
 
 import { PasswordHasher } from '../server/auth/password-hasher';
 import { seedUser } from '../server/auth/seed-user';
-import { SqliteStore } from '../server/store/sqlite-store';
+import { randomBytes } from 'node:crypto';
+
+import { REDIS, redisAnswers } from '../server/redis-test-server';
 import { startTokenServer } from '../server/start-token-server';
+import type { AuthStore } from '../server/store/auth-store';
+import { PostgresStore } from '../server/store/postgres-store';
+import { createTestDatabase, postgresAnswers } from '../server/store/postgres-test-database';
+import { SqliteStore } from '../server/store/sqlite-store';
 import { DEMO_COOKIE_DIR } from './build-app';
 
 /** One HTTP exchange the page made, as the browser saw it. */
@@ -18,9 +24,22 @@ export interface Exchange {
 /** How the demo under test keeps the refresh token: its default build, or the cookie build (withRefreshTokenCookie). */
 export type DemoMode = 'stored' | 'cookie';
 
+/**
+ * What serves the demo: one token server on SQLite, or the scale-out setting, `serve:cluster` with two workers on a
+ * PostgreSQL database of its own, ES256 keys and throttling in Redis.
+ */
+export type DemoBackend = 'single' | 'scale-out';
+
+/** Why a scale-out test is skipped on a machine without the services (CI fails instead: .ci/run checks them). */
+const SCALE_OUT_SKIPPED = 'PostgreSQL or Redis does not answer: the scale-out e2e tests are skipped';
+
 interface WorkerFixtures {
   /** Which build of the demo the token server serves; a project option, so one spec file can run in both modes. */
   demoMode: DemoMode;
+  /** What serves it; a project option too. */
+  demoBackend: DemoBackend;
+  /** Whether the services `demoBackend` needs answer. */
+  backendAvailable: boolean;
   /** Extra environment for the token server of this file's worker, e.g. a short token lifetime. */
   serverEnv: Record<string, string>;
   /** Users besides the demo user, seeded into the server's database before it starts, as name → password. */
@@ -55,24 +74,51 @@ export class NetworkLog {
 interface TestFixtures {
   /** The test page's API traffic. */
   network: NetworkLog;
+  /** Skips the test, before any server starts, when its backend's services do not answer. */
+  skipWithoutBackend: void;
 }
 
 /** Playwright's `test`, with a real token server per worker and a network recorder per page. */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   demoMode: ['stored', { scope: 'worker', option: true }],
+  demoBackend: ['single', { scope: 'worker', option: true }],
+  backendAvailable: [
+    async ({ demoBackend }, use) => use(demoBackend === 'single' || ((await postgresAnswers()) && (await redisAnswers()))),
+    { scope: 'worker' },
+  ],
   serverEnv: [{}, { scope: 'worker', option: true }],
   serverUsers: [{}, { scope: 'worker', option: true }],
   serverUrl: [
-    async ({ demoMode, serverEnv, serverUsers }, use) => {
+    async ({ demoMode, demoBackend, serverEnv, serverUsers }, use) => {
       const build: Record<string, string> = demoMode === 'cookie' ? { STATIC_DIR: DEMO_COOKIE_DIR } : {};
-      const server = await startTokenServer({ LOG_LEVEL: 'warn', ...build, ...serverEnv }, (dataDir) => seedUsers(dataDir, serverUsers));
+      const database = demoBackend === 'scale-out' ? await createTestDatabase() : undefined;
+      const backend: Record<string, string> = database
+        ? {
+            DATABASE_URL: database.url,
+            JWT_ALG: 'ES256',
+            REDIS_URL: `redis://${REDIS.host}:${REDIS.port}`,
+            REDIS_PREFIX: `atr-e2e:${randomBytes(6).toString('hex')}:`,
+            WORKERS: '2',
+          }
+        : {};
+      const seed = async (dataDir: string) =>
+        seedUsers(database ? await PostgresStore.open(database.url) : SqliteStore.open(dataDir), serverUsers);
+      const server = await startTokenServer({ LOG_LEVEL: 'warn', ...build, ...backend, ...serverEnv }, seed);
       try {
         await use(server.url);
       } finally {
         await server.stop();
+        await database?.drop();
       }
     },
     { scope: 'worker', timeout: 30_000 },
+  ],
+  skipWithoutBackend: [
+    async ({ backendAvailable }, use, testInfo) => {
+      testInfo.skip(!backendAvailable, SCALE_OUT_SKIPPED);
+      await use();
+    },
+    { auto: true },
   ],
   baseURL: async ({ serverUrl }, use) => use(serverUrl),
   network: async ({ page }, use) => use(new NetworkLog(page)),
@@ -95,8 +141,7 @@ async function toExchange(request: Request): Promise<Exchange | null> {
   };
 }
 
-async function seedUsers(dataDir: string, users: Record<string, string>): Promise<void> {
-  const store = SqliteStore.open(dataDir);
+async function seedUsers(store: AuthStore, users: Record<string, string>): Promise<void> {
   try {
     for (const [userName, password] of Object.entries(users)) {
       await seedUser(store, new PasswordHasher(), { userName, password }, Date.now());

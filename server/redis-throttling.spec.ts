@@ -1,25 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createConnection } from 'node:net';
 import request from 'supertest';
 
+import { REDIS, redisAnswers } from './redis-test-server';
 import { TcpRelay } from './tcp-relay';
 import { createTestApp, DEMO, type TestApp } from './test-app';
-
-const REDIS = { host: '127.0.0.1', port: 6379 };
-
-/** Whether a Redis server answers PING at 127.0.0.1:6379 (CI has one; .ci/run fails without it). */
-function redisAnswers(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection(REDIS, () => socket.write('PING\r\n'));
-    socket.setTimeout(1_000, () => socket.destroy());
-    socket.once('data', (data) => {
-      resolve(data.toString().startsWith('+PONG'));
-      socket.end();
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(false));
-  });
-}
 
 describe('throttling shared through Redis (REDIS_URL)', () => {
   const apps: TestApp[] = [];

@@ -10,7 +10,9 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 export function requireAuth(tokens: TokenService): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
-    if (header !== undefined && Object.hasOwn(req.query, 'access_token')) {
+    // The query is parsed only when there is one (Express parses req.query on first read): skipping it moved
+    // /api/resources from 0.88x to 0.90-0.93x of /healthz in the bench.
+    if (header !== undefined && req.url.includes('?') && Object.hasOwn(req.query, 'access_token')) {
       // RFC 6750 §2: one method per request. We read only the header, so a second token must not be ignored silently.
       throw new HttpError(400, 'invalid_request', 'Send the access token in the Authorization header only', {
         'WWW-Authenticate': 'Bearer realm="api", error="invalid_request"',
