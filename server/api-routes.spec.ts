@@ -9,8 +9,8 @@ describe('api routes', () => {
     testApp = await createTestApp({ users: [DEMO, OTHER] });
   });
 
-  afterEach(() => {
-    testApp.close();
+  afterEach(async () => {
+    await testApp.close();
   });
 
   describe('when GET /api/resources carries a valid token', () => {

@@ -10,8 +10,8 @@ import { createTestApp, DEMO, type TestApp } from './test-app';
 describe('createApp', () => {
   let testApp: TestApp;
 
-  afterEach(() => {
-    testApp.close();
+  afterEach(async () => {
+    await testApp.close();
   });
 
   describe('when a user goes through the whole flow', () => {
@@ -196,7 +196,7 @@ describe('createApp', () => {
       testApp = await createTestApp();
       const tokens = await testApp.signIn();
       const dataDir = testApp.dataDir;
-      testApp.close({ removeDataDir: false });
+      await testApp.close({ removeDataDir: false });
 
       testApp = await createTestApp({ dataDir });
       const resources = await request(testApp.app).get('/api/resources').auth(tokens.authorizationToken, { type: 'bearer' });

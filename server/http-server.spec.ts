@@ -30,7 +30,7 @@ describe('createHttpServer', () => {
     sockets.splice(0).forEach((socket) => socket.destroy());
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    testApp.close();
+    await testApp.close();
   });
 
   /**

@@ -23,8 +23,8 @@ describe('throttling shared through Redis (REDIS_URL)', () => {
     prefix = `atr-spec:${randomBytes(6).toString('hex')}:`;
   });
 
-  afterEach(() => {
-    for (const app of apps.splice(0)) app.close();
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
   });
 
   async function instance(env: Record<string, string>, redisUrl = `redis://${REDIS.host}:${REDIS.port}`): Promise<TestApp> {

@@ -13,6 +13,8 @@ import { seedUser } from './auth/seed-user';
 import { SigningKeys } from './auth/signing-keys';
 import { refreshTokenKey, type TokenResponse } from './auth/token-service';
 import { loadConfig, type Config, type Env } from './config';
+import type { AuthStore } from './store/auth-store';
+import { PostgresStore } from './store/postgres-store';
 import { SqliteStore, type Db } from './store/sqlite-store';
 import { connectRedis } from './throttle-store';
 
@@ -26,10 +28,10 @@ export const OTHER = { userName: 'other', password: 'other-password' };
 export interface TestApp {
   app: Express;
   config: Config;
-  /** Its store: SQLite in `dataDir`. */
-  store: SqliteStore;
-  /** The store's connection, for specs that look at rows directly. */
-  db: Db;
+  /** Its store: SQLite in `dataDir`, or PostgreSQL when created with `databaseUrl`. */
+  store: AuthStore;
+  /** The SQLite connection, for specs that look at rows directly; throws on PostgreSQL. */
+  readonly db: Db;
   /** The ES256 keys, when the env asks for JWT_ALG=ES256. */
   keys?: SigningKeys;
   dataDir: string;
@@ -40,12 +42,15 @@ export interface TestApp {
   /** Signs in (DEMO by default) and returns the token response, failing the spec on anything but 200. */
   signIn(credentials?: { userName: string; password: string }): Promise<TokenResponse>;
   /** Closes the database; `removeDataDir` also deletes the directory. */
-  close(options?: { removeDataDir?: boolean }): void;
+  close(options?: { removeDataDir?: boolean }): Promise<void>;
 }
 
-/** Creates a test app; pass `dataDir` to reopen an earlier one (a restart), `env` to override settings. */
+/**
+ * Creates a test app; pass `dataDir` to reopen an earlier one (a restart), `env` to override settings, `databaseUrl`
+ * to run it on PostgreSQL.
+ */
 export async function createTestApp(
-  options: { env?: Env; dataDir?: string; startAt?: number; users?: { userName: string; password: string }[] } = {},
+  options: { env?: Env; dataDir?: string; databaseUrl?: string; startAt?: number; users?: { userName: string; password: string }[] } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'token-server-'));
   const config = loadConfig({
@@ -54,7 +59,7 @@ export async function createTestApp(
     STATIC_DIR: join(dataDir, 'no-static-app'),
     ...options.env,
   });
-  const store = SqliteStore.open(dataDir);
+  const store: AuthStore = options.databaseUrl ? await PostgresStore.open(options.databaseUrl) : SqliteStore.open(dataDir);
   let time = options.startAt ?? Date.UTC(2030, 0, 1);
   const now = () => time;
   const passwords = new PasswordHasher();
@@ -67,7 +72,10 @@ export async function createTestApp(
     app,
     config,
     store,
-    db: store.db,
+    get db() {
+      if (!(store instanceof SqliteStore)) throw new Error('This test app runs on PostgreSQL: use its store');
+      return store.db;
+    },
     keys,
     dataDir,
     now,
@@ -78,9 +86,9 @@ export async function createTestApp(
       const response = await request(app).post('/authorization/token').send(credentials).expect(200);
       return response.body as TokenResponse;
     },
-    close: ({ removeDataDir = true } = {}) => {
+    close: async ({ removeDataDir = true } = {}) => {
       redis?.destroy();
-      store.db.close();
+      await store.close();
       if (removeDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

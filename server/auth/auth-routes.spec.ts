@@ -6,8 +6,8 @@ import { PasswordHasher } from './password-hasher';
 describe('auth routes', () => {
   let testApp: TestApp;
 
-  afterEach(() => {
-    testApp.close();
+  afterEach(async () => {
+    await testApp.close();
   });
 
   function refresh(refreshToken: string) {
@@ -341,7 +341,7 @@ describe('auth routes', () => {
     });
 
     it('counts per client behind a proxy when TRUST_PROXY names its hop', async () => {
-      testApp.close();
+      await testApp.close();
       testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '1' }, users: [DEMO, OTHER] });
       for (let attempt = 0; attempt < 3; attempt++) await failSignIn('demo', '203.0.113.1');
 
@@ -377,7 +377,7 @@ describe('auth routes', () => {
     });
 
     it('counts IPv4, IPv4-mapped and IPv6 loopback as one client', async () => {
-      testApp.close();
+      await testApp.close();
       testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '1' } });
       for (const address of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) expect((await failSignIn('demo', address)).status).toBe(401);
 
@@ -387,7 +387,7 @@ describe('auth routes', () => {
     });
 
     it('answers a non-IP X-Forwarded-For behind a proxy normally, and prints nothing', async () => {
-      testApp.close();
+      await testApp.close();
       testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '1' } });
       const printed = [spyOn(console, 'error'), spyOn(console, 'warn'), spyOn(process.stderr, 'write').and.callThrough()];
 

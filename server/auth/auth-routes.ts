@@ -160,6 +160,8 @@ function readAttempt(req: Request): string | undefined {
 const readCredentials: RequestHandler = (req, res, next) => {
   const body = readBody(req);
   const userName = readString(body, 'userName', (value) => value.length > MAX_USER_NAME_LENGTH);
+  // No name holds a control character, and PostgreSQL refuses U+0000 in text outright (a 500, not a 401).
+  if (/\p{Cc}/u.test(userName)) throw invalidRequest('"userName" must not contain control characters');
   const password = readString(body, 'password', (value) => Buffer.byteLength(value) > MAX_PASSWORD_BYTES);
   res.locals['credentials'] = { userName, password };
   next();

@@ -198,7 +198,7 @@ describe('refresh token cookie (cookie mode)', () => {
   });
 
   it('throttles cookie refreshes like body refreshes', async () => {
-    testApp.close();
+    await testApp.close();
     testApp = await createTestApp({ env: { REFRESH_RATE_LIMIT: '2' } });
     let cookie = await signInWithCookie();
     for (let i = 0; i < 2; i++) {

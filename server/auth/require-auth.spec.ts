@@ -9,8 +9,8 @@ describe('requireAuth', () => {
     testApp = await createTestApp({ env: { ACCESS_TOKEN_TTL_SECONDS: '60' } });
   });
 
-  afterEach(() => {
-    testApp.close();
+  afterEach(async () => {
+    await testApp.close();
   });
 
   function getResources(accessToken: string) {

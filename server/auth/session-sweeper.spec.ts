@@ -10,10 +10,10 @@ describe('sweepExpiredSessions', () => {
     jasmine.clock().install();
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     stop();
     jasmine.clock().uninstall();
-    testApp.close();
+    await testApp.close();
   });
 
   const sessionCount = () => (testApp.db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n;

@@ -29,8 +29,8 @@ describe('ES256 access tokens (JWT_ALG=ES256)', () => {
     testApp = await createTestApp({ env: { JWT_ALG: 'ES256', KEY_RELOAD_SECONDS: '60', ACCESS_TOKEN_TTL_SECONDS: '300' } });
   });
 
-  afterEach(() => {
-    testApp.close();
+  afterEach(async () => {
+    await testApp.close();
   });
 
   const jwks = async () => (await request(testApp.app).get('/.well-known/jwks.json').expect(200)).body.keys as { kid: string }[];
@@ -127,7 +127,7 @@ describe('ES256 access tokens (JWT_ALG=ES256)', () => {
     const hs256 = await createTestApp();
 
     expect((await request(hs256.app).get('/.well-known/jwks.json')).status).toBe(404);
-    hs256.close();
+    await hs256.close();
   });
 });
 

@@ -21,8 +21,8 @@ describe('TokenService', () => {
     });
   });
 
-  afterEach(() => {
-    testApp.close();
+  afterEach(async () => {
+    await testApp.close();
   });
 
   describe('when another service holds JWT_SECRET', () => {
