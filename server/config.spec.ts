@@ -41,6 +41,7 @@ describe('loadConfig', () => {
           keyRotationDays: 0,
           keyReloadSeconds: 60,
           databaseUrl: undefined,
+          databasePoolSize: 10,
           logLevel: 'info',
         }),
       );
@@ -128,6 +129,7 @@ describe('loadConfig', () => {
       ['KEY_RELOAD_SECONDS', '0'],
       ['KEY_ROTATION_DAYS', 'weekly'],
       ['DATABASE_URL', 'mysql://root@localhost/db'],
+      ['DATABASE_POOL_SIZE', '0'],
       ['DATABASE_URL', 'postgres://user:pa ss@host/db'],
     ];
 

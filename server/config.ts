@@ -17,6 +17,8 @@ export interface Config {
   keyReloadSeconds: number;
   /** PostgreSQL (DATABASE_URL) for every instance to share; without it, SQLite in `dataDir`. */
   databaseUrl: string | undefined;
+  /** PostgreSQL connections each process may hold; with WORKERS, per worker. */
+  databasePoolSize: number;
   jwtIssuer: string;
   jwtAudience: string;
   accessTokenTtlSeconds: number;
@@ -77,6 +79,7 @@ export function loadConfig(env: Env): Config {
     keyRotationDays: integer(env, 'KEY_ROTATION_DAYS', 0, 0, 3650),
     keyReloadSeconds: integer(env, 'KEY_RELOAD_SECONDS', 60, 1, 3600),
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     jwtIssuer: text(env, 'JWT_ISSUER', 'angular-token-refresh'),
     jwtAudience: text(env, 'JWT_AUDIENCE', 'angular-token-refresh-api'),
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 300, 1),

@@ -63,17 +63,17 @@ export class PostgresStore implements AuthStore {
   private constructor(private readonly pool: Pool) {}
 
   /** Connects to `url` and brings the schema up to date; `onError` hears connections lost while idle. */
-  static async open(url: string, onError: (error: unknown) => void = () => undefined): Promise<PostgresStore> {
+  static async open(url: string, options: { onError?: (error: unknown) => void; poolSize?: number } = {}): Promise<PostgresStore> {
     const pool = new Pool({
       connectionString: url,
       connectionTimeoutMillis: TIMEOUT_MS,
       statement_timeout: TIMEOUT_MS,
       query_timeout: TIMEOUT_MS + 1_000,
       // Each query takes any free connection, so the pool's size bounds this instance's share of max_connections.
-      max: 10,
+      max: options.poolSize ?? 10,
     });
     // An idle connection that the server drops emits 'error' on the pool; unheard, it would crash the process.
-    pool.on('error', onError);
+    pool.on('error', options.onError ?? (() => undefined));
     const store = new PostgresStore(pool);
     try {
       await store.transaction(MIGRATION_LOCK, (client) => migrate(client));
