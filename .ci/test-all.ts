@@ -5,12 +5,26 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** A suite's results. `pending` tests did not run (a service this machine lacks); `reasons` says why, where the report tells. */
+interface Counts {
+  passed: number;
+  failed: number;
+  pending?: number;
+  reasons?: string[];
+}
+
 interface Suite {
   readonly name: string;
   readonly command: string[];
   readonly env?: Record<string, string>;
-  /** Reads the suite's pass and fail counts from the report it wrote; without it the suite is one check. */
-  readonly count?: (report: string) => { passed: number; failed: number; pending?: number };
+  /** Reads the suite's counts from the report it wrote; without it the suite is one check. */
+  readonly count?: (report: string) => Counts;
+}
+
+/** The part of Playwright's JSON report that says why tests were skipped. */
+interface PlaywrightSuite {
+  specs: { tests: { status: string; annotations: { type: string; description?: string }[] }[] }[];
+  suites?: PlaywrightSuite[];
 }
 
 const root = join(__dirname, '..');
@@ -50,8 +64,8 @@ const suites: Suite[] = [
     command: [node, 'node_modules/@playwright/test/cli.js', 'test', '--config=e2e/playwright.config.ts', '--reporter=list,json'],
     env: { PLAYWRIGHT_JSON_OUTPUT_NAME: reportFile },
     count: (report) => {
-      const { stats } = JSON.parse(report);
-      return { passed: stats.expected + stats.flaky, failed: stats.unexpected };
+      const { stats, suites } = JSON.parse(report);
+      return { passed: stats.expected + stats.flaky, failed: stats.unexpected, pending: stats.skipped, reasons: skipReasons(suites) };
     },
   },
 ];
@@ -64,8 +78,21 @@ function run(suite: Suite): Promise<number> {
   });
 }
 
+/** The distinct reasons that `test.skip(condition, reason)` gave for the skipped tests of a Playwright report. */
+function skipReasons(suites: PlaywrightSuite[]): string[] {
+  const tests = (suite: PlaywrightSuite): PlaywrightSuite['specs'][number]['tests'] => [
+    ...suite.specs.flatMap((spec) => spec.tests),
+    ...(suite.suites ?? []).flatMap(tests),
+  ];
+  const skipped = suites.flatMap(tests).filter((test) => test.status === 'skipped');
+  const reasons = skipped.flatMap((test) =>
+    test.annotations.flatMap((note) => (note.type === 'skip' && note.description ? [note.description] : [])),
+  );
+  return [...new Set(reasons)];
+}
+
 /** The suite's counts from its report, or `null` when it wrote none (a compile error, a crash) or an unreadable one. */
-function readCounts(suite: Suite): { passed: number; failed: number; pending?: number } | null {
+function readCounts(suite: Suite): Counts | null {
   try {
     return suite.count ? suite.count(readFileSync(reportFile, 'utf8')) : null;
   } catch {
@@ -84,7 +111,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const code = await run(suite);
     // Without counts (a check like lint, or a suite that crashed before reporting) the exit code makes it one result.
-    const result = readCounts(suite) ?? { passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
+    const result: Counts = readCounts(suite) ?? { passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
     if (code !== 0 && result.failed === 0) {
       result.failed = 1;
     }
@@ -92,7 +119,8 @@ async function main(): Promise<void> {
     failed += result.failed;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     // Skipped specs (a service this machine lacks) are named, so a green run never hides what did not run.
-    const skipped = result.pending ? `, ${result.pending} skipped (their reasons are under "Pending" above)` : '';
+    const reasons = result.reasons?.length ? result.reasons.join('; ') : 'their reasons are under "Pending" above';
+    const skipped = result.pending ? `, ${result.pending} skipped (${reasons})` : '';
     rows.push(`${code === 0 ? 'ok  ' : 'FAIL'}  ${suite.name}: ${result.passed} passed, ${result.failed} failed${skipped} (${seconds} s)`);
   }
   console.log(`\n=== summary ===\n${rows.join('\n')}\n`);
