@@ -44,8 +44,19 @@ export async function benchRotationThroughput(seconds: number): Promise<PartResu
       await autocannon({ ...options, duration: 1 });
       const result = await autocannon({ ...options, duration: seconds });
       const rotations = (result.requests.total - result.non2xx) / result.duration;
-      rows.push([setup.name, rotations.toFixed(0), String(result.latency.p50), String(result.latency.p99), String(result.non2xx + result.errors)]);
-      data.push({ setup: setup.name, rotationsPerSecond: rotations, latencyMs: { p50: result.latency.p50, p99: result.latency.p99 }, failures: result.non2xx + result.errors });
+      rows.push([
+        setup.name,
+        rotations.toFixed(0),
+        String(result.latency.p50),
+        String(result.latency.p99),
+        String(result.non2xx + result.errors),
+      ]);
+      data.push({
+        setup: setup.name,
+        rotationsPerSecond: rotations,
+        latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
+        failures: result.non2xx + result.errors,
+      });
     } finally {
       await server.stop();
       await database?.drop();

@@ -1,4 +1,4 @@
-// `npm run bench`: builds the app, the harness and a fresh `ng new` app, runs its six parts in one go,
+// `npm run bench`: builds the app, the harness and a fresh `ng new` app, runs its seven parts in one go,
 // prints one Markdown table per part under a machine header, and writes bench/results.json.
 import { chromium } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,8 @@ import { join } from 'node:path';
 
 import { CHROMIUM_FLAGS, systemChromium } from '../system-chromium';
 import { packLibrary } from '../.ci/pack-lib';
+import { NGINX_MISSING, findNginx } from '../e2e/proxy/find-nginx';
+import { type ReverseProxy, startReverseProxy } from '../e2e/proxy/reverse-proxy';
 import { buildFreshApps } from './build-fresh-app';
 import { benchBundleSize } from './bundle-size';
 import { describeMachine, type Machine } from './describe-machine';
@@ -15,6 +17,7 @@ import { benchInterceptorOverhead } from './interceptor-overhead';
 import { ngBuild } from './ng-build';
 import { formatPart, type PartResult } from './part-result';
 import { benchRefreshStorm } from './refresh-storm';
+import { benchRotationThroughput } from './rotation-throughput';
 import { benchServerThroughput } from './server-throughput';
 import { benchSignInFlood } from './sign-in-flood';
 import { startTokenServer } from '../server/start-token-server';
@@ -57,33 +60,40 @@ async function main(): Promise<void> {
       parts[key] = part;
       console.log(`\n${formatPart(part)}`);
     };
-    // The harness is served by the real token server, so it is same-origin with the API like the app is.
+    // The harness is served by the real token server, so it is same-origin with the API like the app is; nginx in
+    // front of the same server serves it over HTTP/2 too, where nginx is installed.
     const server = await startTokenServer({
       STATIC_DIR: join(harnessDir, 'browser'),
       REFRESH_RATE_LIMIT: '0',
       ACCESS_TOKEN_TTL_SECONDS: '3600',
+      TRUST_PROXY: '1',
     });
+    let proxy: ReverseProxy | null = null;
     try {
-      step('1/6 interceptor overhead');
+      proxy = findNginx() ? await startReverseProxy([server.url]) : null;
+      step('1/7 interceptor overhead');
       report('interceptorOverhead', await benchInterceptorOverhead(browser, server.url));
-      step('2/6 refresh storm');
-      report('refreshStorm', await benchRefreshStorm(browser, server.url));
+      step(`2/7 refresh storm${proxy ? ', direct and through nginx (HTTP/2)' : `, direct only: ${NGINX_MISSING}`}`);
+      report('refreshStorm', await benchRefreshStorm(browser, server.url, proxy?.url ?? null));
     } finally {
+      await proxy?.stop();
       await server.stop();
     }
-    step(`3/6 server throughput (${LOAD_SECONDS} s per endpoint)`);
+    step(`3/7 server throughput (${LOAD_SECONDS} s per endpoint)`);
     report('serverThroughput', await benchServerThroughput(LOAD_SECONDS));
-    step('4/6 bundle');
+    step('4/7 bundle');
     report('bundle', benchBundleSize(join(appDir, 'browser'), freshApps));
-    step('5/6 leak check');
+    step('5/7 leak check');
     const leakServer = await startTokenServer({ STATIC_DIR: join(harnessDir, 'browser') });
     try {
       report('leakCheck', await benchHeapLeak(browser, leakServer.url));
     } finally {
       await leakServer.stop();
     }
-    step('6/6 password hashing under a sign-in flood');
+    step('6/7 password hashing under a sign-in flood');
     report('signInFlood', await benchSignInFlood(LOAD_SECONDS));
+    step(`7/7 refresh rotations on SQLite and PostgreSQL (${LOAD_SECONDS} s each)`);
+    report('rotations', await benchRotationThroughput(LOAD_SECONDS));
 
     const seconds = Math.round((Date.now() - started) / 1000);
     const file = join(__dirname, 'results.json');

@@ -42,7 +42,10 @@ export async function benchServerThroughput(seconds: number): Promise<PartResult
     const endpoints = await Promise.all(
       servers.map(async (each) => ({
         health: { url: `${each.url}/healthz` },
-        resources: { url: `${each.url}/api/resources`, headers: { authorization: `Bearer ${(await signIn(each.url)).authorizationToken}` } },
+        resources: {
+          url: `${each.url}/api/resources`,
+          headers: { authorization: `Bearer ${(await signIn(each.url)).authorizationToken}` },
+        },
       })),
     );
 
@@ -56,7 +59,12 @@ export async function benchServerThroughput(seconds: number): Promise<PartResult
         halves[key].push(await load({ ...endpoints[i][key], duration: seconds / 2 }));
       }
       const [healthResult, resourcesResult] = [combine(halves.health), combine(halves.resources)];
-      verification.push({ variant, health: healthResult, resources: resourcesResult, ratio: resourcesResult.requests.average / healthResult.requests.average });
+      verification.push({
+        variant,
+        health: healthResult,
+        resources: resourcesResult,
+        ratio: resourcesResult.requests.average / healthResult.requests.average,
+      });
     }
     const label = ({ alg, cached }: Variant) => `${alg}, ${cached ? 'verified-token cache' : 'VERIFY_CACHE_SIZE=0'}`;
     const runs = [
