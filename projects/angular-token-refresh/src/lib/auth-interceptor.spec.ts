@@ -342,7 +342,8 @@ for (const mode of AUTH_MODES)
         }
 
         it('keeps the waiters waiting while more 401s keep joining the refresh', async () => {
-          jasmine.clock().install();
+          // mockDate: the refresh timeout reads the time of the last 401 that joined, so Date.now must follow the clock.
+          jasmine.clock().install().mockDate();
           try {
             const results = sendMany(3);
             const sent = httpTesting.match((req) => req.url.startsWith('/api/resources'));
@@ -368,8 +369,40 @@ for (const mode of AUTH_MODES)
           }
         });
 
+        it('lets 200 401s join one refresh with work that grows with their number, not its square', async () => {
+          jasmine.clock().install().mockDate();
+          try {
+            const results = sendMany(200);
+            const sent = httpTesting.match((req) => req.url.startsWith('/api/resources'));
+            unauthorized(sent[0]);
+            await flushStorage();
+            const refresh = httpTesting.expectOne(REFRESH_URL);
+            // Counted by hand: a spy on the clock's setTimeout would outlive the clock and break the specs after it.
+            const clockTimeout = window.setTimeout;
+            let timers = 0;
+            window.setTimeout = ((...args: Parameters<typeof setTimeout>) => (timers++, clockTimeout(...args))) as typeof setTimeout;
+            try {
+              sent.slice(1).forEach((req) => unauthorized(req));
+              await flushStorage();
+            } finally {
+              window.setTimeout = clockTimeout;
+            }
+
+            // Each waiter arms its timeout once. Telling every waiter of every join re-armed them all: 199 × 200 / 2.
+            expect(timers).toBeLessThan(2 * 200);
+            refresh.flush(mode.answer(2));
+            await flushStorage();
+            httpTesting.match((req) => req.url.startsWith('/api/resources')).forEach((req) => req.flush('ok'));
+            await flushStorage();
+            expect(results.filter((r) => r.body === 'ok').length).toBe(200);
+          } finally {
+            jasmine.clock().uninstall();
+          }
+        });
+
         it('fails the waiters when the refresh outlasts refreshTimeoutMs, and keeps the session', async () => {
-          jasmine.clock().install();
+          // mockDate: the refresh timeout reads the time of the last 401 that joined, so Date.now must follow the clock.
+          jasmine.clock().install().mockDate();
           try {
             const results = sendMany(1);
             unauthorized(httpTesting.expectOne('/api/resources?n=0'));

@@ -225,7 +225,8 @@ describe('AuthService', () => {
     });
 
     describe('when the refresh outlasts refreshTimeoutMs', () => {
-      beforeEach(() => jasmine.clock().install());
+      // mockDate: the refresh timeout reads the time of the last 401 that joined, so Date.now must follow the clock.
+      beforeEach(() => jasmine.clock().install().mockDate());
       afterEach(() => jasmine.clock().uninstall());
 
       it('fails the waiter but keeps the refresh going, and adopts its late answer', async () => {

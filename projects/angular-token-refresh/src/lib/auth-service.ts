@@ -1,7 +1,7 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { EnvironmentInjector, Injectable, computed, inject, runInInjectionContext } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { BehaviorSubject, Observable, first, from, map, merge, of, shareReplay, skip, switchMap, tap, throwError } from 'rxjs';
+import { BehaviorSubject, Observable, first, from, map, of, shareReplay, switchMap, tap, throwError } from 'rxjs';
 
 import { AUTH_BACKEND, TokenSet } from './auth-backend';
 import { AUTH_CONFIG } from './auth-config';
@@ -21,10 +21,12 @@ export interface AuthSend {
   readonly token: string | null;
 }
 
-/** The refresh in flight: what it is for, and the one shared observable of its access token. */
+/** The refresh in flight: what it is for, the one shared observable of its access token, and when a 401 last joined it. */
 interface Refresh {
   readonly trigger: RefreshTrigger;
   readonly token$: Observable<string>;
+  /** Epoch ms of the latest 401 that joined; waiters read it when their timeout is due, nobody is told. */
+  joinedAt: number;
 }
 
 /** Signs in and out, and decides what every request does about its token: the one refresh that 401s, timers and tabs share. */
@@ -38,8 +40,8 @@ export class AuthService {
   private readonly events = inject(AuthEvents);
   private readonly rotation = inject(TokenRotation);
 
-  // The refresh state, and the only one: the refresh in flight, or null. It emits again when a 401 joins, which
-  // restarts the waiters' timeout. It never errors or completes, so waiters can always rely on it.
+  // The refresh state, and the only one: the refresh in flight, or null. It emits when a refresh starts, settles, or
+  // becomes one that 401s wait for. It never errors or completes, so waiters can always rely on it.
   private readonly refresh = new BehaviorSubject<Refresh | null>(null);
 
   /** The signed-in user's name, or `null`. */
@@ -128,9 +130,11 @@ export class AuthService {
       return of({ attempt: 'replay', token: current.accessToken });
     }
     if (refresh) {
-      // A 401 joins: the current token is refused after all, and over HTTP/1.1 a refresh queued behind hundreds of
-      // requests is making progress as long as their 401s keep arriving.
-      this.refresh.next({ ...refresh, trigger: 'unauthorized' });
+      // A 401 joins: over HTTP/1.1 a refresh queued behind hundreds of requests is making progress as long as their
+      // 401s keep arriving, so the waiters' timeout counts from now. A proactive refresh is now one the current token
+      // cannot wait out, which new requests must hear (once, not once per 401).
+      refresh.joinedAt = Date.now();
+      if (refresh.trigger !== 'unauthorized') this.refresh.next({ ...refresh, trigger: 'unauthorized' });
     }
     return this.refreshAccessToken().pipe(map((token) => ({ attempt: 'retry', token })));
   }
@@ -145,16 +149,8 @@ export class AuthService {
   }
 
   private wait(refresh: Refresh): Observable<string> {
-    return merge(
-      refresh.token$,
-      this.refresh.pipe(
-        skip(1),
-        map(() => null),
-      ),
-    ).pipe(
-      quietTimeout(this.config.refreshTimeoutMs, refreshTimedOut),
-      first((token): token is string => token !== null),
-    );
+    const joinedAt = () => this.refresh.value?.joinedAt ?? 0;
+    return refresh.token$.pipe(quietTimeout(this.config.refreshTimeoutMs, refreshTimedOut, joinedAt), first());
   }
 
   private startRefresh(trigger: RefreshTrigger): Refresh | null {
@@ -178,7 +174,7 @@ export class AuthService {
       }),
       shareReplay({ bufferSize: 1, refCount: false }),
     );
-    const refresh = { trigger, token$ };
+    const refresh = { trigger, token$, joinedAt: Date.now() };
     this.refresh.next(refresh);
     return refresh;
   }

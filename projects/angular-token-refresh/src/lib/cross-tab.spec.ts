@@ -210,7 +210,8 @@ for (const mode of AUTH_MODES) {
     });
 
     describe('when the lock holder is paused past lockWaitMs', () => {
-      beforeEach(() => jasmine.clock().install());
+      // mockDate: the refresh timeout reads the time of the last 401 that joined, so Date.now must follow the clock.
+      beforeEach(() => jasmine.clock().install().mockDate());
       afterEach(() => jasmine.clock().uninstall());
 
       it('sends no refresh, fails the waiting requests transiently, keeps the session, and refreshes on the next 401', async () => {
