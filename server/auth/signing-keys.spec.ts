@@ -76,6 +76,7 @@ describe('ES256 access tokens (JWT_ALG=ES256)', () => {
   it('publishes a rotated key at once, signs with it after KEY_RELOAD_SECONDS, and drops the old one once its tokens expired', async () => {
     const before = await testApp.signIn();
     const oldKid = kidOf(before.authorizationToken);
+    testApp.advance(1);
 
     const newKid = await testApp.keys!.rotate();
 

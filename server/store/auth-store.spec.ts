@@ -160,6 +160,16 @@ for (const backend of BACKENDS) {
         expect((await store.signingKeys(T0)).length).toBe(1);
       });
 
+      it('stores a key added in the same millisecond as the newest as newer still, so the newest is never a tie', async () => {
+        await store.addSigningKey(key('zz-first', T0), -1, 0);
+        await store.addSigningKey(key('aa-second', T0), Number.MAX_SAFE_INTEGER, T0 + 100);
+
+        expect((await store.signingKeys(T0)).map((row) => [row.kid, row.createdAt])).toEqual([
+          ['aa-second', T0 + 1],
+          ['zz-first', T0],
+        ]);
+      });
+
       it('lists keys newest first, retires the older ones at the time given, and deletes them after', async () => {
         await store.addSigningKey(key('old', T0), -1, 0);
         expect(await store.addSigningKey(key('new', T0 + 10), Number.MAX_SAFE_INTEGER, T0 + 100)).toBeTrue();

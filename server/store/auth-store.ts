@@ -67,7 +67,8 @@ export interface AuthStore {
   signingKeys(now: number): Promise<SigningKey[]>;
   /**
    * Atomically, unless a key newer than `createdAfter` exists: inserts `key` and sets `retiresAt` on every key that
-   * had none. Of instances rotating at once, one inserts; returns whether this call did.
+   * had none. Of instances rotating at once, one inserts; returns whether this call did. A key is always stored as
+   * newer than every other (1 ms later than the newest, if need be), so "the newest key" is never a tie.
    */
   addSigningKey(key: Omit<SigningKey, 'retiresAt'>, createdAfter: number, retireOthersAt: number): Promise<boolean>;
   /** Deletes keys whose public key may leave the JWKS by `now`. */

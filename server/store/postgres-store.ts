@@ -131,12 +131,15 @@ export class PostgresStore implements AuthStore {
   async addSigningKey(key: Omit<SigningKey, 'retiresAt'>, createdAfter: number, retireOthersAt: number): Promise<boolean> {
     return this.transaction(KEY_LOCK, async (client) => {
       if ((await client.query('SELECT 1 FROM signing_keys WHERE created_at > $1', [createdAfter])).rowCount) return false;
+      const { newest } = (
+        await client.query<{ newest: number }>('SELECT COALESCE(MAX(created_at), -1)::float8 AS newest FROM signing_keys')
+      ).rows[0];
       await client.query('UPDATE signing_keys SET retires_at = $1 WHERE retires_at IS NULL', [retireOthersAt]);
       await client.query('INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at) VALUES ($1, $2, $3, $4)', [
         key.kid,
         key.privateJwk,
         key.publicJwk,
-        key.createdAt,
+        Math.max(key.createdAt, newest + 1),
       ]);
       return true;
     });

@@ -133,10 +133,11 @@ export class SqliteStore implements AuthStore {
   async addSigningKey(key: Omit<SigningKey, 'retiresAt'>, createdAfter: number, retireOthersAt: number): Promise<boolean> {
     const add = this.db.transaction(() => {
       if (this.db.prepare('SELECT 1 FROM signing_keys WHERE created_at > ?').get(createdAfter)) return false;
+      const { newest } = this.db.prepare<[], { newest: number }>('SELECT COALESCE(MAX(created_at), -1) AS newest FROM signing_keys').get()!;
       this.db.prepare('UPDATE signing_keys SET retires_at = ? WHERE retires_at IS NULL').run(retireOthersAt);
       this.db
         .prepare('INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?)')
-        .run(key.kid, key.privateJwk, key.publicJwk, key.createdAt);
+        .run(key.kid, key.privateJwk, key.publicJwk, Math.max(key.createdAt, newest + 1));
       return true;
     });
     // IMMEDIATE: the check and the insert hold the write lock together, across processes too.
