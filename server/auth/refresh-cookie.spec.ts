@@ -1,5 +1,6 @@
 import request from 'supertest';
 
+import { StoreUnavailableError } from '../store/auth-store';
 import { createTestApp, DEMO, type TestApp } from '../test-app';
 import { REFRESH_COOKIE } from './refresh-cookie';
 
@@ -168,6 +169,20 @@ describe('refresh token cookie (cookie mode)', () => {
       }
       await refreshWith(cookie).expect(200);
     });
+  });
+
+  it('keeps the cookie, and answers 503 with Retry-After, while the database is unavailable', async () => {
+    const cookie = await signInWithCookie();
+    const findSession = spyOn(testApp.store, 'findSession').and.rejectWith(new StoreUnavailableError(new Error('ECONNREFUSED')));
+
+    const away = await refreshWith(cookie);
+    findSession.and.callThrough();
+    const back = await refreshWith(cookie);
+
+    expect(away.status).toBe(503);
+    expect(away.headers['retry-after']).toBe('5');
+    expect(away.headers['set-cookie']).withContext('nothing was decided, so the cookie stays').toBeUndefined();
+    expect(back.status).toBe(200);
   });
 
   it('logs out from the cookie and clears it with Max-Age=0', async () => {
