@@ -1,9 +1,9 @@
 import autocannon from 'autocannon';
 
-import { startTokenServer } from '../server/start-token-server';
+import { signInOver, startTokenServer } from '../server/start-token-server';
 import { createTestDatabase, postgresAnswers } from '../server/store/postgres-test-database';
 import type { PartResult } from './part-result';
-import { rotateOwnChain, signIn } from './server-throughput';
+import { rotateOwnChain } from './server-throughput';
 
 const SESSIONS = 50;
 
@@ -35,7 +35,7 @@ export async function benchRotationThroughput(seconds: number): Promise<PartResu
     });
     try {
       const sessions = [];
-      while (sessions.length < SESSIONS) sessions.push(...(await Promise.all(Array.from({ length: 10 }, () => signIn(server.url)))));
+      while (sessions.length < SESSIONS) sessions.push(...(await Promise.all(Array.from({ length: 10 }, () => signInOver(server.url)))));
       const options = {
         url: `${server.url}/authorization/refresh`,
         connections: SESSIONS,

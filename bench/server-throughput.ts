@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 
 import { PasswordHasher } from '../server/auth/password-hasher';
 import type { PartResult } from './part-result';
-import { startTokenServer } from '../server/start-token-server';
+import { signInOver, startTokenServer } from '../server/start-token-server';
 
 const SESSIONS = 50;
 const CONNECTIONS = 10;
@@ -37,14 +37,14 @@ export async function benchServerThroughput(seconds: number): Promise<PartResult
   try {
     // Ten at a time: the server answers sign-ins past its hashing queue (HASH_QUEUE) with 503, by design.
     const sessions: { authorizationToken: string; refreshToken: string }[] = [];
-    while (sessions.length < SESSIONS) sessions.push(...(await Promise.all(Array.from({ length: 10 }, () => signIn(server.url)))));
+    while (sessions.length < SESSIONS) sessions.push(...(await Promise.all(Array.from({ length: 10 }, () => signInOver(server.url)))));
     const load = (options: Options) => autocannon({ connections: CONNECTIONS, duration: seconds, ...options });
     const endpoints = await Promise.all(
       servers.map(async (each) => ({
         health: { url: `${each.url}/healthz` },
         resources: {
           url: `${each.url}/api/resources`,
-          headers: { authorization: `Bearer ${(await signIn(each.url)).authorizationToken}` },
+          headers: { authorization: `Bearer ${(await signInOver(each.url)).authorizationToken}` },
         },
       })),
     );
@@ -118,14 +118,6 @@ export async function benchServerThroughput(seconds: number): Promise<PartResult
   } finally {
     await Promise.all(servers.map((each) => each.stop()));
   }
-}
-
-export async function signIn(url: string): Promise<{ authorizationToken: string; refreshToken: string }> {
-  const response = await fetch(`${url}/authorization/token`, { method: 'POST', headers: JSON_HEADERS, body: CREDENTIALS });
-  if (!response.ok) {
-    throw new Error(`Sign-in failed with ${response.status}`);
-  }
-  return response.json();
 }
 
 // One session per connection: each connection keeps the refresh token its last rotation returned and presents it next.

@@ -4,6 +4,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { signInOver } from './start-token-server';
+
 describe('main', () => {
   let dataDir: string;
   let child: ChildProcessWithoutNullStreams;
@@ -64,12 +66,7 @@ describe('main', () => {
     child = start({ PORT: '0', HOST: '127.0.0.1', ...env }, entry);
     const stdout = output(child.stdout, /Demo credentials: .*\n/);
     const url = /listening on (http:\/\/\S+)/.exec(await stdout)![1];
-    const response = await fetch(`${url}/authorization/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ userName: 'demo', password: 'demo-password' }),
-    });
-    return { url, token: ((await response.json()) as { authorizationToken: string }).authorizationToken, stdout };
+    return { url, token: (await signInOver(url)).authorizationToken, stdout };
   }
 
   describe('when SIGTERM arrives with a request in flight', () => {

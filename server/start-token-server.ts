@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { TokenResponse } from './auth/token-service';
 import { ListeningProcess, spawnListening } from './spawn-listening';
 
 /** A token server running as its own process on loopback; `stop()` ends it and deletes its data. */
@@ -49,6 +50,17 @@ export async function startTokenServer(
     await stop();
     throw error;
   }
+}
+
+/** Signs in over HTTP at the token server at `url` (as the demo user unless told); throws on anything but 200. */
+export async function signInOver(url: string, credentials = { userName: 'demo', password: 'demo-password' }): Promise<TokenResponse> {
+  const response = await fetch(`${url}/authorization/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  if (!response.ok) throw new Error(`Sign-in at ${url} failed with ${response.status}`);
+  return (await response.json()) as TokenResponse;
 }
 
 async function waitForHealth(url: string): Promise<void> {

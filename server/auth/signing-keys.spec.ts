@@ -6,7 +6,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 
 import { spawnListening, type ListeningProcess } from '../spawn-listening';
-import { startTokenServer, type TokenServer } from '../start-token-server';
+import { signInOver, startTokenServer, type TokenServer } from '../start-token-server';
 import { createTestDatabase, postgresAnswers, type TestDatabase } from '../store/postgres-test-database';
 import { appAccessKey, createTestApp, forgeJwt, validClaims, type TestApp } from '../test-app';
 
@@ -162,14 +162,7 @@ describe('a service that knows only the JWKS URL (jose createRemoteJWKSet), besi
     if (!available) pending('PostgreSQL does not answer: the JWKS specs are skipped');
   });
 
-  const signIn = async (server: TokenServer) => {
-    const response = await fetch(`${server.url}/authorization/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ userName: 'demo', password: 'demo-password' }),
-    });
-    return ((await response.json()) as { authorizationToken: string }).authorizationToken;
-  };
+  const signIn = async (server: TokenServer) => (await signInOver(server.url)).authorizationToken;
   const whoami = async (token: string) => {
     const response = await fetch(`${verifier.url}/whoami`, { headers: { Authorization: `Bearer ${token}` } });
     return { status: response.status, body: (await response.json()) as { sub?: string; kid?: string; error?: string } };
