@@ -43,8 +43,8 @@ export class SigningKeys {
   /** Loads the keys, creating the first one if the database has none (of instances starting together, one does). */
   static async load(store: AuthStore, now: () => number, settings: KeySettings): Promise<SigningKeys> {
     const keys = new SigningKeys(store, now, settings);
-    await keys.addKeyUnlessNewerThan(-1);
     await keys.reload();
+    if (keys.loaded.length === 0 && (await keys.addKeyUnlessNewerThan(-1))) await keys.reload();
     return keys;
   }
 
@@ -62,7 +62,9 @@ export class SigningKeys {
    */
   start(rotationDays: number): () => void {
     const tick = async () => {
-      if (rotationDays > 0) await this.addKeyUnlessNewerThan(this.now() - rotationDays * 86_400_000);
+      const due = this.now() - rotationDays * 86_400_000;
+      // The keys read last say whether one is due; the store decides, so of instances that agree one adds it.
+      if (rotationDays > 0 && (this.loaded[0]?.createdAt ?? -1) <= due) await this.addKeyUnlessNewerThan(due);
       await this.store.deleteRetiredKeys(this.now());
       await this.reload();
     };
