@@ -44,7 +44,11 @@ export class SigningKeys {
   static async load(store: AuthStore, now: () => number, settings: KeySettings): Promise<SigningKeys> {
     const keys = new SigningKeys(store, now, settings);
     await keys.reload();
-    if (keys.loaded.length === 0 && (await keys.addKeyUnlessNewerThan(-1))) await keys.reload();
+    if (keys.loaded.length === 0) {
+      // Whether this instance added it or one starting beside it did, read it back.
+      await keys.addKeyUnlessNewerThan(-1);
+      await keys.reload();
+    }
     return keys;
   }
 
