@@ -148,6 +148,22 @@ for (const mode of AUTH_MODES)
         });
       });
 
+      describe('with a context the caller shares between requests', () => {
+        it('never writes to it, through a 401, the refresh and the retry', async () => {
+          const context = new HttpContext();
+          http.get('/api/resources', { context }).subscribe();
+          http.get('https://evil.example.com/api', { context }).subscribe();
+          httpTesting.expectOne('https://evil.example.com/api').flush('ok');
+          unauthorized(httpTesting.expectOne('/api/resources'));
+          await flushStorage();
+          httpTesting.expectOne(REFRESH_URL).flush(mode.answer(2));
+          await flushStorage();
+          httpTesting.expectOne('/api/resources').flush('ok');
+
+          expect([...context.keys()]).toEqual([]);
+        });
+      });
+
       describe('when no token is stored', () => {
         it('sends the request without Authorization and passes its 401 through without refreshing', async () => {
           store.clear();

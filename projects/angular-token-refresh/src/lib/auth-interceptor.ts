@@ -9,12 +9,9 @@ import {
   HttpRequest,
 } from '@angular/common/http';
 import { EnvironmentInjector, Injectable, inject, runInInjectionContext } from '@angular/core';
-import { Observable, catchError, isObservable, switchMap } from 'rxjs';
+import { Observable, catchError, switchMap } from 'rxjs';
 
-import { AUTH_CONFIG } from './auth-config';
 import { AuthAttempt, AuthSend, AuthService } from './auth-service';
-import { BYPASS_AUTH } from './bypass-auth';
-import { APP_ORIGIN, isTrustedUrl } from './trusted-url';
 
 /** Which send of a request this is; set on resends only, so a first send keeps its own context. For logs and metrics. */
 export const AUTH_ATTEMPT = new HttpContextToken<AuthAttempt>(() => 'first');
@@ -26,16 +23,13 @@ export const AUTH_ATTEMPT = new HttpContextToken<AuthAttempt>(() => 'first');
  */
 export const authInterceptor: HttpInterceptorFn = (req, next) => {
   const auth = inject(AuthService);
-  const config = inject(AUTH_CONFIG);
-  const appOrigin = inject(APP_ORIGIN);
-
-  if (appOrigin === null || req.context.get(BYPASS_AUTH) || !isTrustedUrl(req.url, appOrigin, config.apiOrigins)) {
+  const first = auth.firstSend(req);
+  if (first === null) {
     return next(req);
   }
   const send = (sent: AuthSend): Observable<HttpEvent<unknown>> =>
     next(prepare(req, sent)).pipe(catchError((error: unknown) => auth.afterRejection(sent, error).pipe(switchMap(send))));
-  const first = auth.firstSend();
-  return isObservable(first) ? first.pipe(switchMap(send)) : send(first);
+  return first instanceof Observable ? first.pipe(switchMap(send)) : send(first);
 };
 
 /** {@link authInterceptor} for apps that register interceptors as classes (`withInterceptorsFromDi()`). */
