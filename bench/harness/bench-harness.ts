@@ -1,9 +1,9 @@
-/** Per-run timings of one interceptor-overhead measurement, in µs per request. */
-export interface OverheadRuns {
-  readonly withAuth: readonly number[];
-  readonly headerOnly: readonly number[];
-  readonly without: readonly number[];
-}
+/** What the interceptor-overhead part times: authInterceptor, the two floors it is compared with, and no interceptor. */
+export const OVERHEAD_VARIANTS = ['withAuth', 'headerAndResend', 'headerOnly', 'without'] as const;
+export type OverheadVariant = (typeof OVERHEAD_VARIANTS)[number];
+
+/** Per-run timings of one interceptor-overhead measurement, in µs per request, by variant. */
+export type OverheadRuns = Readonly<Record<OverheadVariant, readonly number[]>>;
 
 /** How one burst of concurrent requests settled. */
 export interface StormRun {
@@ -15,7 +15,7 @@ export interface StormRun {
 
 /** What the harness page exposes as `window.bench` to bench/run.ts; each method boots the apps it needs on first use. */
 export interface BenchHarness {
-  /** Times GETs through HttpClient with and without authInterceptor against an in-memory backend, alternating A/B each round. */
+  /** Times GETs through HttpClient with authInterceptor, two floors and none, against an in-memory backend, rotating the order each round. */
   measureOverhead(options: { rounds: number; perRun: number; inFlight: number }): Promise<OverheadRuns>;
   /** Signs the demo user in against the real token server, in the storm app of `mode` (default `stored`). */
   signIn(mode?: 'stored' | 'cookie'): Promise<void>;
