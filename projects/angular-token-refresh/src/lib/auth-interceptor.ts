@@ -9,7 +9,7 @@ import {
   HttpRequest,
 } from '@angular/common/http';
 import { EnvironmentInjector, Injectable, inject, runInInjectionContext } from '@angular/core';
-import { Observable, catchError, switchMap } from 'rxjs';
+import { Observable, catchError, isObservable, switchMap } from 'rxjs';
 
 import { AuthAttempt, AuthSend, AuthService } from './auth-service';
 
@@ -29,7 +29,7 @@ export const authInterceptor: HttpInterceptorFn = (req, next) => {
   }
   const send = (sent: AuthSend): Observable<HttpEvent<unknown>> =>
     next(prepare(req, sent)).pipe(catchError((error: unknown) => auth.afterRejection(sent, error).pipe(switchMap(send))));
-  return first instanceof Observable ? first.pipe(switchMap(send)) : send(first);
+  return isObservable(first) ? first.pipe(switchMap(send)) : send(first);
 };
 
 /** {@link authInterceptor} for apps that register interceptors as classes (`withInterceptorsFromDi()`). */
