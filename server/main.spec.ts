@@ -85,14 +85,19 @@ describe('main', () => {
     }, 20_000);
   });
 
-  /** How many processes `pid` has started (the cluster's workers), read from /proc. */
+  /**
+   * How many cluster workers `pid` runs, read from /proc: its children that run main.ts. Not every child: with a cold
+   * cache, tsx in the primary starts an esbuild service process too.
+   */
   function workersOf(pid: number): number {
+    const worker = join(__dirname, 'main.ts');
     return readdirSync('/proc')
       .filter((entry) => /^\d+$/.test(entry))
       .filter((entry) => {
         try {
           // Field 4 of /proc/<pid>/stat is the parent's pid; the command name before it is in parentheses.
-          return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === pid;
+          const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+          return parent === pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(worker);
         } catch {
           return false;
         }
