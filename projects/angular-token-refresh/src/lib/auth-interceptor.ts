@@ -11,7 +11,10 @@ import {
 import { EnvironmentInjector, Injectable, inject, runInInjectionContext } from '@angular/core';
 import { Observable, catchError, isObservable, switchMap } from 'rxjs';
 
+import { AUTH_CONFIG } from './auth-config';
 import { AuthAttempt, AuthSend, AuthService } from './auth-service';
+import { BYPASS_AUTH } from './bypass-auth';
+import { APP_ORIGIN, isTrustedUrl } from './trusted-url';
 
 /** Which send of a request this is; set on resends only, so a first send keeps its own context. For logs and metrics. */
 export const AUTH_ATTEMPT = new HttpContextToken<AuthAttempt>(() => 'first');
@@ -23,12 +26,16 @@ export const AUTH_ATTEMPT = new HttpContextToken<AuthAttempt>(() => 'first');
  */
 export const authInterceptor: HttpInterceptorFn = (req, next) => {
   const auth = inject(AuthService);
-  const first = auth.firstSend(req);
-  if (first === null) {
+  const config = inject(AUTH_CONFIG);
+  const appOrigin = inject(APP_ORIGIN);
+
+  const bypass = req.context.has(BYPASS_AUTH) && req.context.get(BYPASS_AUTH);
+  if (appOrigin === null || bypass || !isTrustedUrl(req.url, appOrigin, config.apiOrigins)) {
     return next(req);
   }
   const send = (sent: AuthSend): Observable<HttpEvent<unknown>> =>
     next(prepare(req, sent)).pipe(catchError((error: unknown) => auth.afterRejection(sent, error).pipe(switchMap(send))));
+  const first = auth.firstSend();
   return isObservable(first) ? first.pipe(switchMap(send)) : send(first);
 };
 

@@ -1,4 +1,4 @@
-import { HttpErrorResponse, HttpRequest } from '@angular/common/http';
+import { HttpErrorResponse } from '@angular/common/http';
 import { EnvironmentInjector, Injectable, computed, inject, runInInjectionContext } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { BehaviorSubject, Observable, first, from, map, of, shareReplay, switchMap, tap, throwError } from 'rxjs';
@@ -6,13 +6,11 @@ import { BehaviorSubject, Observable, first, from, map, of, shareReplay, switchM
 import { AUTH_BACKEND, TokenSet } from './auth-backend';
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
-import { BYPASS_AUTH } from './bypass-auth';
 import { quietTimeout } from './quiet-timeout';
 import { SESSION_END_HANDLER } from './session-end';
 import { TokenPair, malformedAnswer, pairFromTokenSet } from './token-pair';
 import { RefreshRejected, TokenRotation, refreshTimedOut } from './token-rotation';
 import { TokenStore } from './token-store';
-import { APP_ORIGIN, trustedUrls } from './trusted-url';
 
 /** Which send of a request this is: the first, one that waited for a refresh, a replay with a newer token, or the retry after a refresh. */
 export type AuthAttempt = 'first' | 'queued' | 'replay' | 'retry';
@@ -41,8 +39,6 @@ export class AuthService {
   private readonly config = inject(AUTH_CONFIG);
   private readonly events = inject(AuthEvents);
   private readonly rotation = inject(TokenRotation);
-  // Which URLs get the token; none on the server (`@angular/ssr`), where every request is left alone.
-  private readonly trusted = trustedUrls(inject(APP_ORIGIN), this.config.apiOrigins);
 
   // The refresh state, and the only one: the refresh in flight, or null. It emits when a refresh starts, settles, or
   // becomes one that 401s wait for. It never errors or completes, so waiters can always rely on it.
@@ -97,14 +93,10 @@ export class AuthService {
   }
 
   /**
-   * How a new request goes out: `null` to leave it alone (another origin, {@link BYPASS_AUTH}, the server); at once with
-   * the current token; or after the refresh it needs: the one in flight for a refused token, or the one that recovers
-   * the token of a session this tab has without it (cookie mode, reloaded).
+   * How a new request goes out: at once with the current token, or after the refresh it needs: the one in flight for
+   * a refused token, or the one that recovers the token of a session this tab has without it (cookie mode, reloaded).
    */
-  firstSend(req: HttpRequest<unknown>): AuthSend | Observable<AuthSend> | null {
-    if ((req.context.has(BYPASS_AUTH) && req.context.get(BYPASS_AUTH)) || !this.trusted(req.url)) {
-      return null;
-    }
+  firstSend(): AuthSend | Observable<AuthSend> {
     const refresh = this.refresh.value;
     const token = this.store.accessToken();
     // A proactive refresh is not waited for: the current token still works.

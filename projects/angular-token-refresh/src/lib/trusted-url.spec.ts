@@ -1,10 +1,10 @@
-import { trustedUrls } from './trusted-url';
+import { isTrustedUrl } from './trusted-url';
 
-describe('trustedUrls', () => {
+describe('isTrustedUrl', () => {
   const APP = 'https://app.example.com';
 
   it('ignores an apiOrigins entry that does not parse, and still trusts the others', () => {
-    const trusted = trustedUrls(APP, ['not a url', 'https://api.example.com']);
+    const trusted = (url: string) => isTrustedUrl(url, APP, ['not a url', 'https://api.example.com']);
 
     expect(trusted('https://api.example.com/v1')).toBeTrue();
     expect(trusted(`${APP}/api`)).toBeTrue();
@@ -13,7 +13,7 @@ describe('trustedUrls', () => {
   });
 
   it('trusts no scheme but http and https, even on a trusted host', () => {
-    const trusted = trustedUrls(APP, ['https://api.example.com']);
+    const trusted = (url: string) => isTrustedUrl(url, APP, ['https://api.example.com']);
 
     expect(trusted('ws://api.example.com/v1')).toBeFalse();
     expect(trusted('javascript:alert(1)')).toBeFalse();
