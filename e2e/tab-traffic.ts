@@ -35,8 +35,11 @@ export async function browse(page: Page, until: number): Promise<Tally> {
     n = 1 + ((n + Math.floor(Math.random() * 4)) % 5);
     try {
       await page.getByLabel('Requests').fill(String(n), { timeout: 10_000 });
-      await page.getByRole('button', { name: /^Send \d+ requests?$/ }).click({ timeout: 10_000 });
-      await expect.poll(async () => (await texts()).filter((text) => !text.includes('pending…')).length, { timeout: 30_000 }).toBe(n);
+      // By the label for n, so the click waits until the page will send n: a batch of another size would be miscounted.
+      await page.getByRole('button', { name: `Send ${n} ${n === 1 ? 'request' : 'requests'}`, exact: true }).click({ timeout: 10_000 });
+      // Until the list is this batch's n responses, all settled: not the empty list's placeholder, nor a half-settled list.
+      const settled = async () => (await texts()).map((text) => (/^#\d/.test(text) && !text.includes('pending…') ? 'settled' : text));
+      await expect.poll(settled, { timeout: 30_000 }).toEqual(Array(n).fill('settled'));
     } catch (error) {
       if (page.url().includes('/login')) {
         tally.signedOut = true;
