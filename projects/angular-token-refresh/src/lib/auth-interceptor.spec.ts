@@ -357,10 +357,12 @@ for (const mode of AUTH_MODES)
           });
         }
 
-        it('keeps the waiters waiting while more 401s keep joining the refresh', async () => {
+        describe('on a fake clock', () => {
           // mockDate: the refresh timeout reads the time of the last 401 that joined, so Date.now must follow the clock.
-          jasmine.clock().install().mockDate();
-          try {
+          beforeEach(() => jasmine.clock().install().mockDate());
+          afterEach(() => jasmine.clock().uninstall());
+
+          it('keeps the waiters waiting while more 401s keep joining the refresh', async () => {
             const results = sendMany(3);
             const sent = httpTesting.match((req) => req.url.startsWith('/api/resources'));
             unauthorized(sent[0]);
@@ -380,14 +382,9 @@ for (const mode of AUTH_MODES)
             await flushStorage();
 
             expect(results.map((r) => r.body)).toEqual(['ok', 'ok', 'ok']);
-          } finally {
-            jasmine.clock().uninstall();
-          }
-        });
+          });
 
-        it('lets 200 401s join one refresh with work that grows with their number, not its square', async () => {
-          jasmine.clock().install().mockDate();
-          try {
+          it('lets 200 401s join one refresh with work that grows with their number, not its square', async () => {
             const results = sendMany(200);
             const sent = httpTesting.match((req) => req.url.startsWith('/api/resources'));
             unauthorized(sent[0]);
@@ -411,15 +408,9 @@ for (const mode of AUTH_MODES)
             httpTesting.match((req) => req.url.startsWith('/api/resources')).forEach((req) => req.flush('ok'));
             await flushStorage();
             expect(results.filter((r) => r.body === 'ok').length).toBe(200);
-          } finally {
-            jasmine.clock().uninstall();
-          }
-        });
+          });
 
-        it('fails the waiters when the refresh outlasts refreshTimeoutMs, and keeps the session', async () => {
-          // mockDate: the refresh timeout reads the time of the last 401 that joined, so Date.now must follow the clock.
-          jasmine.clock().install().mockDate();
-          try {
+          it('fails the waiters when the refresh outlasts refreshTimeoutMs, and keeps the session', async () => {
             const results = sendMany(1);
             unauthorized(httpTesting.expectOne('/api/resources?n=0'));
             await flushStorage();
@@ -433,9 +424,7 @@ for (const mode of AUTH_MODES)
             expect(results[0].error?.statusText).toBe('Refresh timed out');
             expect(store.refreshToken()).toBe('rt-2');
             expect(navigate).not.toHaveBeenCalled();
-          } finally {
-            jasmine.clock().uninstall();
-          }
+          });
         });
       });
 
