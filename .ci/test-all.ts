@@ -32,6 +32,11 @@ const node = process.execPath;
 /** Where each suite writes its machine-readable report (Jasmine and Karma through SPEC_COUNTS_FILE, Playwright as JSON). */
 const reportFile = join(tmpdir(), `atr-test-report-${process.pid}.json`);
 const counts: Suite['count'] = (report) => JSON.parse(report);
+const karmaCounts: Suite['count'] = (report) => {
+  const { total, passed, failed, skipped } = JSON.parse(report);
+  // Specs that neither passed nor were skipped failed or never ran (a crash, a disconnect): all count as failed.
+  return { passed, failed: Math.max(failed, total - passed - skipped) };
+};
 
 const suites: Suite[] = [
   {
@@ -53,11 +58,14 @@ const suites: Suite[] = [
     name: 'unit specs (Karma)',
     command: [node, 'node_modules/@angular/cli/bin/ng.js', 'test', 'demo', '--watch=false'],
     env: { SPEC_COUNTS_FILE: reportFile },
-    count: (report) => {
-      const { total, passed, failed, skipped } = JSON.parse(report);
-      // Specs that neither passed nor were skipped failed or never ran (a crash, a disconnect): all count as failed.
-      return { passed, failed: Math.max(failed, total - passed - skipped) };
-    },
+    count: karmaCounts,
+  },
+  {
+    // The interceptor, cross-tab and scheduler specs again, in a zone.js TestBed: callbacks in the Angular zone, a stable app.
+    name: 'unit specs under zone.js (Karma)',
+    command: [node, 'node_modules/@angular/cli/bin/ng.js', 'test', 'demo', '--watch=false', '--configuration=zone'],
+    env: { SPEC_COUNTS_FILE: reportFile },
+    count: karmaCounts,
   },
   {
     name: 'end-to-end (Playwright)',

@@ -1,6 +1,7 @@
 import { DestroyRef, Injectable, InjectionToken, inject } from '@angular/core';
 import { Observable, Subject } from 'rxjs';
 
+import { AngularZone } from './angular-zone';
 import { inBrowser } from './platform';
 
 /** Why a session ended. */
@@ -46,6 +47,7 @@ export class AuthEvents {
   private readonly channel = inject(AUTH_EVENT_CHANNEL);
   private readonly subject = new Subject<AuthEvent>();
   private readonly destroyRef = inject(DestroyRef);
+  private readonly zone = inject(AngularZone);
 
   /** Every event, local or from another tab, as it happens. */
   readonly events$: Observable<AuthEvent> = this.subject.asObservable();
@@ -53,8 +55,9 @@ export class AuthEvents {
   constructor() {
     const channel = this.channel;
     if (channel) {
-      const receive = (message: MessageEvent<AuthEvent>) => this.subject.next(message.data);
-      channel.addEventListener('message', receive);
+      // Listened to outside the Angular zone, and heard by subscribers inside it.
+      const receive = (message: MessageEvent<AuthEvent>) => this.zone.inside(() => this.subject.next(message.data));
+      this.zone.outside(() => channel.addEventListener('message', receive));
       this.destroyRef.onDestroy(() => channel.close());
     }
   }

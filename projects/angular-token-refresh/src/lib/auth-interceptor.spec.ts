@@ -12,12 +12,13 @@ import { Component, EnvironmentProviders, Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import { Subject, Subscription, switchMap } from 'rxjs';
-import { MemoryStorage, flushStorage, provideAuthTesting } from 'angular-token-refresh/testing';
+import { FakeLockManager, MemoryStorage, flushStorage, provideAuthTesting } from 'angular-token-refresh/testing';
 
 import { DEFAULT_AUTH_CONFIG, provideAuthConfig } from './auth-config';
 import { AUTH_ATTEMPT, AuthInterceptor, authInterceptor } from './auth-interceptor';
 import { BYPASS_AUTH } from './bypass-auth';
 import { TokenStore } from './token-store';
+import { answerInSendingZone, appHttpClient, expectInAngularZone, provideRunChangeDetection } from './spec-helpers/app-zone';
 import { AUTH_MODES } from './spec-helpers/auth-modes';
 
 @Component({ template: '' })
@@ -27,10 +28,13 @@ const REFRESH_URL = DEFAULT_AUTH_CONFIG.refreshUrl;
 const API_ORIGIN = 'https://api.example.com';
 
 const forms: readonly { readonly name: string; readonly providers: (Provider | EnvironmentProviders)[] }[] = [
-  { name: 'authInterceptor (function)', providers: [provideHttpClient(withInterceptors([authInterceptor]))] },
+  { name: 'authInterceptor (function)', providers: [provideHttpClient(withInterceptors([authInterceptor, answerInSendingZone]))] },
   {
     name: 'AuthInterceptor (class)',
-    providers: [provideHttpClient(withInterceptorsFromDi()), { provide: HTTP_INTERCEPTORS, useClass: AuthInterceptor, multi: true }],
+    providers: [
+      provideHttpClient(withInterceptorsFromDi(), withInterceptors([answerInSendingZone])),
+      { provide: HTTP_INTERCEPTORS, useClass: AuthInterceptor, multi: true },
+    ],
   },
 ];
 
@@ -63,16 +67,20 @@ for (const mode of AUTH_MODES)
             ...form.providers,
             provideHttpClientTesting(),
             provideAuthConfig({ apiOrigins: [API_ORIGIN] }),
-            ...provideAuthTesting(storage),
+            ...provideAuthTesting(storage, new FakeLockManager()),
+            provideRunChangeDetection(),
             ...mode.providers(),
           ],
         });
-        http = TestBed.inject(HttpClient);
+        http = appHttpClient();
         httpTesting = TestBed.inject(HttpTestingController);
         store = TestBed.inject(TokenStore);
         const router = TestBed.inject(Router);
         await router.navigateByUrl('/reports?page=2');
-        navigate = spyOn(router, 'navigate').and.resolveTo(true);
+        navigate = spyOn(router, 'navigate').and.callFake(async () => {
+          expectInAngularZone('the navigation of a session end');
+          return true;
+        });
         store.set({ sessionId: 's1', userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1' });
         await flushStorage();
       });

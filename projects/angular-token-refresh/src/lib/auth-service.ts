@@ -3,6 +3,7 @@ import { EnvironmentInjector, Injectable, computed, inject, runInInjectionContex
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { BehaviorSubject, Observable, first, from, map, of, shareReplay, switchMap, tap, throwError } from 'rxjs';
 
+import { AngularZone } from './angular-zone';
 import { AUTH_BACKEND, TokenSet } from './auth-backend';
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
@@ -39,6 +40,7 @@ export class AuthService {
   private readonly config = inject(AUTH_CONFIG);
   private readonly events = inject(AuthEvents);
   private readonly rotation = inject(TokenRotation);
+  private readonly zone = inject(AngularZone);
 
   // The refresh state, and the only one: the refresh in flight, or null. It emits when a refresh starts, settles, or
   // becomes one that 401s wait for. It never errors or completes, so waiters can always rely on it.
@@ -150,7 +152,9 @@ export class AuthService {
 
   private wait(refresh: Refresh): Observable<string> {
     const joinedAt = () => this.refresh.value?.joinedAt ?? 0;
-    return refresh.token$.pipe(quietTimeout(this.config.refreshTimeoutMs, refreshTimedOut, joinedAt), first());
+    // Waiters hear the outcome in the Angular zone, whatever zone the refresh settled in, so their resends and the
+    // answers to them are seen by change detection.
+    return refresh.token$.pipe(quietTimeout(this.config.refreshTimeoutMs, refreshTimedOut, joinedAt), first(), this.zone.enter());
   }
 
   private startRefresh(trigger: RefreshTrigger): Refresh | null {
@@ -181,7 +185,7 @@ export class AuthService {
 
   private sessionEnded(reason: SignOutReason): void {
     this.events.emit({ type: 'signed-out', reason });
-    runInInjectionContext(this.injector, () => this.onSessionEnd(reason));
+    this.zone.inside(() => runInInjectionContext(this.injector, () => this.onSessionEnd(reason)));
   }
 }
 

@@ -9,6 +9,7 @@ import { AuthEvent, AuthEvents } from './auth-events';
 import { authInterceptor } from './auth-interceptor';
 import { AuthService } from './auth-service';
 import { REFRESH_LOCK } from './token-rotation';
+import { answerInSendingZone, appHttpClient, expectInAngularZone, provideRunChangeDetection } from './spec-helpers/app-zone';
 import { AUTH_MODES } from './spec-helpers/auth-modes';
 import { TokenPair } from './token-pair';
 import { TokenStore } from './token-store';
@@ -43,22 +44,29 @@ for (const mode of AUTH_MODES) {
       TestBed.configureTestingModule({
         providers: [
           provideRouter([]),
-          provideHttpClient(withInterceptors([authInterceptor])),
+          provideHttpClient(withInterceptors([authInterceptor, answerInSendingZone])),
           provideHttpClientTesting(),
           provideAuthConfig({ lockWaitMs: LOCK_WAIT_MS }),
           ...provideAuthTesting(storage, lockManager),
+          provideRunChangeDetection(),
           ...mode.providers(),
           sibling.provider(),
         ],
       });
-      http = TestBed.inject(HttpClient);
+      http = appHttpClient();
       httpTesting = TestBed.inject(HttpTestingController);
       store = TestBed.inject(TokenStore);
       // The app creates AuthService at bootstrap (provideAuth), so it hears other tabs from the start.
       TestBed.inject(AuthService);
-      navigate = spyOn(TestBed.inject(Router), 'navigate').and.resolveTo(true);
+      navigate = spyOn(TestBed.inject(Router), 'navigate').and.callFake(async () => {
+        expectInAngularZone('the navigation of a session end');
+        return true;
+      });
       events = [];
-      TestBed.inject(AuthEvents).events$.subscribe((event) => events.push(event));
+      TestBed.inject(AuthEvents).events$.subscribe((event) => {
+        expectInAngularZone(`the event ${event.type}`);
+        events.push(event);
+      });
       await store.set(pair(1));
     }
 

@@ -1,6 +1,8 @@
-import { HttpClient, provideHttpClient, withInterceptors } from '@angular/common/http';
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { ApplicationRef, NgZone } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
+import { firstValueFrom } from 'rxjs';
 import { provideRouter } from '@angular/router';
 import { flushStorage, provideAuthTesting } from 'angular-token-refresh/testing';
 
@@ -13,6 +15,7 @@ import {
   PROACTIVE_RETRY_MS,
   RefreshScheduler,
 } from './refresh-scheduler';
+import { answerInSendingZone, appHttpClient, provideRunChangeDetection } from './spec-helpers/app-zone';
 import { tokenResponseFor } from './spec-helpers/token-response-for';
 import { TokenPair } from './token-pair';
 import { TokenStore } from './token-store';
@@ -40,9 +43,10 @@ describe('RefreshScheduler', () => {
     TestBed.configureTestingModule({
       providers: [
         provideRouter([]),
-        provideHttpClient(withInterceptors([authInterceptor])),
+        provideHttpClient(withInterceptors([authInterceptor, answerInSendingZone])),
         provideHttpClientTesting(),
         ...provideAuthTesting(),
+        provideRunChangeDetection(),
       ],
     });
     httpTesting = TestBed.inject(HttpTestingController);
@@ -136,7 +140,7 @@ describe('RefreshScheduler', () => {
       await advance(DUE_MS);
       const refresh = httpTesting.expectOne(refreshUrl);
 
-      TestBed.inject(HttpClient).get('/api/resources').subscribe();
+      appHttpClient().get('/api/resources').subscribe();
 
       expect(httpTesting.expectOne('/api/resources').request.headers.get('Authorization')).toBe('Bearer at-1');
       refresh.flush(tokenResponseFor(2, TTL_MS / 1000));
@@ -147,7 +151,7 @@ describe('RefreshScheduler', () => {
   describe('when the timer fires while a request is out and that request then gets 401', () => {
     it('sends one refresh that both share', async () => {
       let body: unknown;
-      TestBed.inject(HttpClient)
+      appHttpClient()
         .get('/api/resources')
         .subscribe((b) => (body = b));
       const request = httpTesting.expectOne('/api/resources');
@@ -168,7 +172,7 @@ describe('RefreshScheduler', () => {
 
   describe('when a 401 arrives during the proactive refresh', () => {
     it('makes later requests wait for the refresh instead of sending the refused token', async () => {
-      const http = TestBed.inject(HttpClient);
+      const http = appHttpClient();
       http.get('/api/first').subscribe();
       const first = httpTesting.expectOne('/api/first');
       await advance(DUE_MS);
@@ -283,5 +287,50 @@ describe('RefreshScheduler', () => {
 
       httpTesting.expectNone(refreshUrl);
     });
+  });
+});
+
+// Real timers, as an app has them: under zone.js (the Karma zone run) a timer set in the Angular zone keeps the app
+// unstable until it fires, and a proactive refresh is always ahead.
+describe('RefreshScheduler in a signed-in app', () => {
+  /** A token this short is refreshed MIN_REFRESH_LEAD_MS before it expires: 1.5 s from now. */
+  const SHORT_TTL_MS = 2_500;
+
+  beforeEach(async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([]),
+        provideHttpClient(withInterceptors([authInterceptor, answerInSendingZone])),
+        provideHttpClientTesting(),
+        ...provideAuthTesting(),
+        provideRunChangeDetection(),
+      ],
+    });
+    // As provideAuth does at bootstrap, inside the app.
+    await TestBed.inject(NgZone).run(async () => {
+      await TestBed.inject(TokenStore).set(pairExpiringAt(Date.now() + SHORT_TTL_MS));
+      TestBed.inject(RefreshScheduler).start();
+    });
+    TestBed.tick();
+  });
+
+  afterEach(() => TestBed.inject(HttpTestingController).verify());
+
+  it('leaves the app stable while the next refresh waits, and still refreshes when it is due', async () => {
+    const httpTesting = TestBed.inject(HttpTestingController);
+
+    const stable = await firstValueFrom(TestBed.inject(ApplicationRef).isStable);
+    httpTesting.expectNone(refreshUrl);
+    // Until the timer fires, 1.5 s from the start; the spec's own timeout ends one that never does.
+    let refresh = httpTesting.match(refreshUrl);
+    while (refresh.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      refresh = httpTesting.match(refreshUrl);
+    }
+    refresh[0].flush(tokenResponseFor(2));
+    await flushStorage();
+
+    expect(stable).withContext('ApplicationRef.isStable while a proactive refresh is scheduled').toBeTrue();
+    expect(TestBed.inject(TokenStore).accessToken()).toBe('at-2');
   });
 });

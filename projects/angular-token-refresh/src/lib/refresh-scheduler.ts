@@ -1,6 +1,7 @@
 import { DOCUMENT } from '@angular/common';
 import { DestroyRef, Injectable, Injector, effect, inject, untracked } from '@angular/core';
 
+import { AngularZone } from './angular-zone';
 import { AuthService } from './auth-service';
 import { TokenPair } from './token-pair';
 import { TokenStore } from './token-store';
@@ -29,6 +30,7 @@ export class RefreshScheduler {
   private readonly document = inject(DOCUMENT);
   private readonly injector = inject(Injector);
   private readonly destroyRef = inject(DestroyRef);
+  private readonly zone = inject(AngularZone);
   private timer: ReturnType<typeof setTimeout> | undefined;
   private scheduledFor: TokenPair | null = null;
   private dueAt: number | null = null;
@@ -48,10 +50,14 @@ export class RefreshScheduler {
       { injector: this.injector },
     );
 
+    // The timers and listeners are outside the Angular zone, so an app with a refresh ahead is stable; a refresh
+    // they start is the app's again.
     const window = this.document.defaultView;
-    const recheck = () => this.document.visibilityState === 'visible' && this.refreshIfDue();
-    this.document.addEventListener('visibilitychange', recheck);
-    window?.addEventListener('online', recheck);
+    const recheck = () => this.document.visibilityState === 'visible' && this.zone.inside(() => this.refreshIfDue());
+    this.zone.outside(() => {
+      this.document.addEventListener('visibilitychange', recheck);
+      window?.addEventListener('online', recheck);
+    });
     this.destroyRef.onDestroy(() => {
       clearTimeout(this.timer);
       this.document.removeEventListener('visibilitychange', recheck);
@@ -88,16 +94,21 @@ export class RefreshScheduler {
     const wait = this.dueAt - Date.now();
     clearTimeout(this.timer);
     if (wait > 0) {
-      this.timer = setTimeout(() => this.refreshIfDue(), wait);
+      this.arm(wait);
       return;
     }
     this.auth.refreshAccessToken('proactive').subscribe({
       error: () => {
         // A transient failure keeps the session; try again soon unless something else rotated meanwhile.
         if (this.store.tokens() === pair) {
-          this.timer = setTimeout(() => this.refreshIfDue(), PROACTIVE_RETRY_MS);
+          this.arm(PROACTIVE_RETRY_MS);
         }
       },
     });
+  }
+
+  private arm(delay: number): void {
+    clearTimeout(this.timer);
+    this.timer = this.zone.outside(() => setTimeout(() => this.zone.inside(() => this.refreshIfDue()), delay));
   }
 }

@@ -2,6 +2,7 @@ import { HttpErrorResponse } from '@angular/common/http';
 import { Injectable, InjectionToken, inject } from '@angular/core';
 import { Observable, Subscription, finalize } from 'rxjs';
 
+import { AngularZone } from './angular-zone';
 import { AUTH_CONFIG } from './auth-config';
 import { inBrowser } from './platform';
 
@@ -20,6 +21,7 @@ export const LOCK_MANAGER = new InjectionToken<LockManager | null>('LOCK_MANAGER
 export class TabLock {
   private readonly locks = inject(LOCK_MANAGER);
   private readonly waitMs = inject(AUTH_CONFIG).lockWaitMs;
+  private readonly zone = inject(AngularZone);
 
   /**
    * Subscribes to `work()` while holding lock `name`, and releases the lock when it settles. Where Web Locks exist
@@ -34,27 +36,31 @@ export class TabLock {
     }
     return new Observable<T>((subscriber) => {
       const waiting = new AbortController();
-      const timer = setTimeout(() => waiting.abort(), this.waitMs);
       let inner: Subscription | undefined;
       let closed = false;
 
-      locks
-        .request(name, { signal: waiting.signal }, () => {
-          clearTimeout(timer);
-          if (closed) {
-            return undefined;
-          }
-          return new Promise<void>((resolve) => {
-            // finalize releases the lock however the work ends: value, error, or unsubscribe.
-            inner = work().pipe(finalize(resolve)).subscribe(subscriber);
-          });
-        })
-        .catch((error: unknown) => {
-          if (!inner) {
-            const reason = waiting.signal.aborted ? 'Another tab holds the refresh lock' : `Refresh lock refused: ${String(error)}`;
-            subscriber.error(new HttpErrorResponse({ status: 0, statusText: reason }));
-          }
-        });
+      // The wait is outside the Angular zone (a paused holder must not keep the app unstable); the lock's callback
+      // comes in the root zone, since zone.js does not patch Web Locks, so the work and its outcome go back inside.
+      const timer = this.zone.outside(() => setTimeout(() => waiting.abort(), this.waitMs));
+      this.zone.outside(() =>
+        locks
+          .request(name, { signal: waiting.signal }, () => {
+            clearTimeout(timer);
+            if (closed) {
+              return undefined;
+            }
+            return new Promise<void>((resolve) => {
+              // finalize releases the lock however the work ends: value, error, or unsubscribe.
+              inner = this.zone.inside(() => work().pipe(finalize(resolve)).subscribe(subscriber));
+            });
+          })
+          .catch((error: unknown) => {
+            if (!inner) {
+              const reason = waiting.signal.aborted ? 'Another tab holds the refresh lock' : `Refresh lock refused: ${String(error)}`;
+              this.zone.inside(() => subscriber.error(new HttpErrorResponse({ status: 0, statusText: reason })));
+            }
+          }),
+      );
       return () => {
         closed = true;
         clearTimeout(timer);

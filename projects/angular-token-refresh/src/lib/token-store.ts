@@ -1,6 +1,7 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { Observable, Subject } from 'rxjs';
 
+import { AngularZone } from './angular-zone';
 import { TokenPair, parseTokenPair, sameSession } from './token-pair';
 import { TOKEN_CHANNEL, TOKEN_STORAGE, TOKEN_STORAGE_WRAPPER, TokenStorage } from './token-storage';
 
@@ -19,6 +20,7 @@ export type StoredComparison =
 export class TokenStore {
   private readonly channel = inject(TOKEN_CHANNEL);
   private readonly wrap = inject(TOKEN_STORAGE_WRAPPER);
+  private readonly zone = inject(AngularZone);
   private readonly storage = this.wrapped(inject(TOKEN_STORAGE));
   private readonly pair = signal<TokenPair | null>(null);
   private readonly ended = new Subject<void>();
@@ -38,8 +40,9 @@ export class TokenStore {
   constructor() {
     const channel = this.channel;
     if (channel) {
-      const onMessage = () => void this.reload();
-      channel.addEventListener('message', onMessage);
+      // Listened to outside the Angular zone; the re-read, and the signals and session end it may bring, run inside.
+      const onMessage = () => this.zone.inside(() => void this.reload());
+      this.zone.outside(() => channel.addEventListener('message', onMessage));
       inject(DestroyRef).onDestroy(() => channel.close());
     }
   }
@@ -138,7 +141,8 @@ export class TokenStore {
 
   // A mode's rules for what reaches storage: in cookie mode no token does (see CookieTokenStorage).
   private wrapped(storage: TokenStorage | null): TokenStorage | null {
-    return storage && this.wrap ? this.wrap(storage, this.channel) : storage;
+    const wrap = this.wrap;
+    return storage && wrap ? this.zone.outside(() => wrap(storage, this.channel)) : storage;
   }
 
   private serial<T>(operation: () => Promise<T>): Promise<T> {

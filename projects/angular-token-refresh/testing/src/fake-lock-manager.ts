@@ -1,6 +1,7 @@
 /**
- * A Web Locks stand-in for specs: exclusive locks only, granted in a microtask as browsers do; a spec can hold one
- * "in another tab" to see what the app does while it waits.
+ * A Web Locks stand-in for specs: exclusive locks only, granted in a microtask as browsers do (and, under zone.js, in
+ * the root zone, as browsers do since zone.js does not patch Web Locks); a spec can hold one "in another tab" to see
+ * what the app does while it waits.
  */
 export class FakeLockManager implements LockManager {
   private readonly held = new Set<string>();
@@ -27,7 +28,7 @@ export class FakeLockManager implements LockManager {
       }
       if (!this.held.has(name)) {
         this.held.add(name);
-        queueMicrotask(grant);
+        grantLater(grant);
         return;
       }
       const entry = { name, grant };
@@ -59,7 +60,17 @@ export class FakeLockManager implements LockManager {
     const next = this.waiting.findIndex((entry) => entry.name === name);
     if (next >= 0) {
       this.held.add(name);
-      queueMicrotask(this.waiting.splice(next, 1)[0].grant);
+      grantLater(this.waiting.splice(next, 1)[0].grant);
     }
+  }
+}
+
+/** Calls `grant` in a microtask of the root zone where zone.js is loaded, of the only zone otherwise. */
+function grantLater(grant: () => void): void {
+  const root = (globalThis as { Zone?: { root: { run(task: () => void): void } } }).Zone?.root;
+  if (root) {
+    root.run(() => queueMicrotask(grant));
+  } else {
+    queueMicrotask(grant);
   }
 }
