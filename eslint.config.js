@@ -49,6 +49,11 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The consumer app's NgModule style is the point: it proves the library in apps that still declare components.
+    files: ['e2e/consumer-app/src/module/**/*.ts'],
+    rules: { '@angular-eslint/prefer-standalone': 'off' },
+  },
+  {
     files: ['**/*.html'],
     extends: [...angular.configs.templateRecommended, ...angular.configs.templateAccessibility],
   },

@@ -2,16 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CONSUMER_BUILDS, buildConsumerApp } from './consumer-app';
+import { buildConsumerApps, consumerBuild } from './consumer-app';
 
 /** The demo built in cookie mode (`npm run build:cookie`), for the cookie-mode specs to serve. */
 export const DEMO_COOKIE_DIR = join(__dirname, '..', 'dist/demo-cookie/browser');
 
 /**
- * Before the suite: builds the demo app (production) in both modes, and packs the library into the separate consumer app and
- * builds that; E2E_SKIP_BUILD=1 keeps builds that exist.
+ * Before the suite: builds the demo app (production) in both modes, and packs the library into the separate consumer apps (Angular 20, 21
+ * and 22) and builds those; E2E_SKIP_BUILD=1 keeps builds that exist.
  */
-export default function buildApps(): void {
+export default async function buildApps(): Promise<void> {
   const root = join(__dirname, '..');
   const skip = process.env['E2E_SKIP_BUILD'] === '1';
   const ng = join(root, 'node_modules/@angular/cli/bin/ng.js');
@@ -22,7 +22,7 @@ export default function buildApps(): void {
     const cookieBuild = ['build', 'demo', '--configuration=production,cookie', '--output-path=dist/demo-cookie'];
     execFileSync(process.execPath, [ng, ...cookieBuild], { cwd: root, stdio: 'inherit' });
   }
-  if (!skip || !existsSync(join(CONSUMER_BUILDS.ssr, 'server/server.mjs'))) {
-    buildConsumerApp();
+  if (!skip || !existsSync(join(consumerBuild(22, 'module'), 'index.html'))) {
+    await buildConsumerApps();
   }
 }

@@ -1,46 +1,99 @@
-import { join } from 'node:path';
+import { Page } from '@playwright/test';
 
-import { CONSUMER_BUILDS } from './consumer-app';
-import { expect, storedTokens, test, writeStoredTokens } from './fixtures';
+import { startTokenServer } from '../server/start-token-server';
+import { ANGULAR_MAJORS, AppStyle, consumerBuild } from './consumer-app';
+import { test as base, expect, storedTokens, writeStoredTokens } from './fixtures';
+import { watchForLoginPage } from './login-watch';
 
-// The packed tarball, installed with npm into a separate app configured from the README's install snippet, and
-// served by the token server like any static build.
-test.use({ serverEnv: { STATIC_DIR: join(CONSUMER_BUILDS.plain, 'browser') } });
+const STYLES: Record<AppStyle, string> = {
+  plain: 'standalone, zoneless, functional interceptor',
+  module: 'NgModule, zone.js, class interceptor in HTTP_INTERCEPTORS',
+};
 
-test('the installed package turns 3 × 401 into 1 refresh and 3 × 200 in a separate app', async ({ page, network }) => {
-  // Errors the app threw or logged; the browser's own "Failed to load resource" lines (the 401s) are expected.
+/** A token server of its own for each test, serving the build the test names. */
+const test = base.extend<{ staticDir: string }>({
+  staticDir: ['', { option: true }],
+  baseURL: async ({ staticDir }, use) => {
+    const server = await startTokenServer({ LOG_LEVEL: 'warn', STATIC_DIR: staticDir });
+    try {
+      await use(server.url);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+// The packed tarball, installed with npm into a separate app of each Angular major the package claims, in both app
+// styles, configured from the README's snippets and served by the token server like any static build.
+for (const major of ANGULAR_MAJORS) {
+  for (const style of Object.keys(STYLES) as AppStyle[]) {
+    test.describe(`Angular ${major}, ${STYLES[style]}`, () => {
+      test.use({ staticDir: consumerBuild(major, style) });
+
+      test('shows 3 × 401 → 1 refresh → 3 × 200 on the page, is stable when idle, and reloads without /login', async ({
+        page,
+        network,
+      }) => {
+        const errors = appErrors(page);
+        const heading = page.getByRole('heading');
+
+        await page.goto('/');
+        await expect(page).toHaveURL(/\/login\?returnUrl=%2F$/);
+        await expect(page.locator('html')).toHaveAttribute('data-angular', new RegExp(`^${major}\\.`));
+        // The app really runs on what its style says: a zone.js app whose NgZone were a no-op would prove nothing.
+        await expect(page.locator('html')).toHaveAttribute('data-zone', String(style === 'module'));
+        await page.getByLabel('User name').fill('demo');
+        await page.getByLabel('Password').fill('demo-password');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await expect(heading).toHaveText('Signed in as demo');
+        // With 300-second tokens a proactive refresh is always ahead: its timer must not keep the app unstable.
+        await expectStable(page);
+
+        // A reload with an access token the server refuses: the guard lets the page through, the app is stable again.
+        const stored = await storedTokens(page);
+        await writeStoredTokens(page, { ...stored, accessToken: 'not-a-valid-token' });
+        const loginSeen = await watchForLoginPage(page);
+        await page.reload();
+        await expect(heading).toHaveText('Signed in as demo');
+        await expectStable(page);
+        expect(await loginSeen()).toEqual([]);
+        network.clear();
+
+        await page.getByRole('button', { name: 'Send' }).click();
+
+        // On the page, where a zone.js app shows only what reached it inside the Angular zone.
+        await expect(page.getByTestId('served')).toHaveText('3 served');
+        await expect(page.getByTestId('result')).toHaveText(['200', '200', '200']);
+        const exchanges = (await network.exchanges()).map(({ method, path, status }) => `${method} ${path.replace(/\?.*/, '')} ${status}`);
+        expect(exchanges.filter((line) => line.includes('/api/')).sort()).toEqual([
+          ...Array(3).fill('GET /api/resources 200'),
+          ...Array(3).fill('GET /api/resources 401'),
+        ]);
+        expect(exchanges.filter((line) => line.includes('/authorization/'))).toEqual(['POST /authorization/refresh 200']);
+        // Every 200 came after the one refresh, in completion order (a 401 may finish after the refresh it joined, or
+        // even after another request's retry).
+        const order = exchanges.map((line) => (line.includes('refresh') ? 'R' : line.endsWith('401') ? '4' : '2')).join('');
+        expect(order.indexOf('R')).toBeLessThan(order.indexOf('2'));
+        expect((await storedTokens(page))?.refreshToken).not.toBe(stored?.refreshToken);
+        await expectStable(page);
+        expect(errors).toEqual([]);
+      });
+    });
+  }
+}
+
+/** `ApplicationRef.isStable` turns true within a few seconds (the app mirrors it on `<html data-stable>`). */
+async function expectStable(page: Page): Promise<void> {
+  await expect(page.locator('html')).toHaveAttribute('data-stable', 'true', { timeout: 5_000 });
+}
+
+/** Errors the app throws or logs; the browser's own "Failed to load resource" lines (the 401s) are expected. */
+function appErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on(
     'console',
     (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && errors.push(message.text()),
   );
-
-  await page.goto('/');
-  await expect(page).toHaveURL(/\/login\?returnUrl=%2F$/);
-  await page.getByLabel('User name').fill('demo');
-  await page.getByLabel('Password').fill('demo-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading')).toHaveText('Signed in as demo');
-
-  const stored = await storedTokens(page);
-  await writeStoredTokens(page, { ...stored, accessToken: 'not-a-valid-token' });
-  await page.reload();
-  await expect(page.getByRole('heading')).toHaveText('Signed in as demo');
-  network.clear();
-
-  await page.getByRole('button', { name: 'Send' }).click();
-  await expect(page.getByTestId('served')).toHaveText('3 served');
-
-  const exchanges = (await network.exchanges()).map(({ method, path, status }) => `${method} ${path.replace(/\?.*/, '')} ${status}`);
-  expect(exchanges.filter((line) => line.includes('/api/')).sort()).toEqual([
-    ...Array(3).fill('GET /api/resources 200'),
-    ...Array(3).fill('GET /api/resources 401'),
-  ]);
-  expect(exchanges.filter((line) => line.includes('/authorization/'))).toEqual(['POST /authorization/refresh 200']);
-  // Every 200 came after the one refresh (in completion order; a 401 may finish after the refresh it joined).
-  const order = exchanges.map((line) => (line.includes('refresh') ? 'R' : line.endsWith('401') ? '4' : '2')).join('');
-  expect(order).toMatch(/^[4R]{4}222$/);
-  expect((await storedTokens(page))?.refreshToken).not.toBe(stored?.refreshToken);
-  expect(errors).toEqual([]);
-});
+  return errors;
+}
