@@ -1,5 +1,4 @@
 import { Injectable, NgZone, inject } from '@angular/core';
-import { MonoTypeOperatorFunction, Observable } from 'rxjs';
 
 /**
  * The one place that knows about zone.js. The library's own timers, channel listeners and lock waits run outside the
@@ -19,18 +18,7 @@ export class AngularZone {
 
   /** Runs `work` inside the Angular zone, so that change detection sees what it changes or emits. */
   inside<T>(work: () => T): T {
-    return NgZone.isInAngularZone() ? work() : this.zone.run(work);
-  }
-
-  /** Delivers the source's values, error and completion inside the Angular zone, wherever they come from. */
-  enter<T>(): MonoTypeOperatorFunction<T> {
-    return (source) =>
-      new Observable<T>((subscriber) =>
-        source.subscribe({
-          next: (value) => this.inside(() => subscriber.next(value)),
-          error: (error: unknown) => this.inside(() => subscriber.error(error)),
-          complete: () => this.inside(() => subscriber.complete()),
-        }),
-      );
+    // Already inside, this only nests: NgZone checks for stability when the outermost run ends.
+    return this.zone.run(work);
   }
 }

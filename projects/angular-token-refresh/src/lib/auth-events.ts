@@ -65,7 +65,8 @@ export class AuthEvents {
   /** Stamps an event with this tab and the time, then publishes it here and to the other tabs. */
   emit(kind: AuthEventKind): void {
     const event: AuthEvent = { ...kind, tab: this.tab, at: Date.now() };
-    this.subject.next(event);
+    // Subscribers hear it in the Angular zone, wherever it happened (a request that the app sent outside it, say).
+    this.zone.inside(() => this.subject.next(event));
     this.channel?.postMessage(event);
   }
 }

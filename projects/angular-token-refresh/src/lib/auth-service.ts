@@ -154,7 +154,8 @@ export class AuthService {
     const joinedAt = () => this.refresh.value?.joinedAt ?? 0;
     // Waiters hear the outcome in the Angular zone, whatever zone the refresh settled in, so their resends and the
     // answers to them are seen by change detection.
-    return refresh.token$.pipe(quietTimeout(this.config.refreshTimeoutMs, refreshTimedOut, joinedAt), first(), this.zone.enter());
+    const inZone = (notify: () => void) => this.zone.inside(notify);
+    return refresh.token$.pipe(quietTimeout(this.config.refreshTimeoutMs, refreshTimedOut, joinedAt, inZone), first());
   }
 
   private startRefresh(trigger: RefreshTrigger): Refresh | null {

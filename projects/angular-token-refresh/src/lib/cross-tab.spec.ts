@@ -1,5 +1,6 @@
 import { HttpClient, HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
+import { NgZone } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import { FakeLockManager, MemoryStorage, SiblingTab, flushStorage, provideAuthTesting } from 'angular-token-refresh/testing';
@@ -297,6 +298,26 @@ for (const mode of AUTH_MODES) {
         expect(body).toBe('ok');
         expect(store.accessToken()).toBe('at-2');
         expect(navigate).not.toHaveBeenCalled();
+      });
+    });
+
+    describe('without Web Locks, when a request sent outside the Angular zone starts the refresh', () => {
+      it('retries the requests made inside the zone from inside it, so their answers reach the app there', async () => {
+        await setUp(null);
+        let body: unknown;
+        // A poll that the app runs outside the zone (to stay stable) is refused first, so it starts the refresh there.
+        TestBed.inject(NgZone).runOutsideAngular(() => TestBed.inject(HttpClient).get('/api/resources?poll').subscribe());
+        http.get('/api/resources').subscribe((b) => (body = b));
+        const [poll, request] = resources();
+        unauthorized(poll);
+        unauthorized(request);
+        await flushStorage();
+
+        httpTesting.expectOne(refreshUrl).flush(mode.answer(2));
+        await flushStorage();
+        resources().forEach((retry) => retry.flush('ok'));
+
+        expect(body).toBe('ok');
       });
     });
 

@@ -6,9 +6,15 @@ import { MonoTypeOperatorFunction, Observable } from 'rxjs';
  * scheduler classes along, about 1 kB (brotli) of every app's initial bundle, for two timers.
  *
  * Activity is read when the timer fires instead of being pushed to each waiter: with N waiters and N events of
- * activity, pushing costs N² timer resets (a storm of 1000 401s joining one refresh made 500,000).
+ * activity, pushing costs N² timer resets (a storm of 1000 401s joining one refresh made 500,000). `deliver` runs
+ * each value, error and completion, wherever it comes from (the Angular zone's `run`, say).
  */
-export function quietTimeout<T>(ms: number, error: () => unknown, lastActivity: () => number = () => 0): MonoTypeOperatorFunction<T> {
+export function quietTimeout<T>(
+  ms: number,
+  error: () => unknown,
+  lastActivity: () => number = () => 0,
+  deliver: (notify: () => void) => void = (notify) => notify(),
+): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -19,7 +25,7 @@ export function quietTimeout<T>(ms: number, error: () => unknown, lastActivity: 
       };
       const expire = () => {
         const quiet = Date.now() - Math.max(lastValue, lastActivity());
-        if (quiet >= ms) subscriber.error(error());
+        if (quiet >= ms) deliver(() => subscriber.error(error()));
         else arm(ms - quiet);
       };
       arm(ms);
@@ -27,10 +33,10 @@ export function quietTimeout<T>(ms: number, error: () => unknown, lastActivity: 
         next: (value) => {
           lastValue = Date.now();
           arm(ms);
-          subscriber.next(value);
+          deliver(() => subscriber.next(value));
         },
-        error: (failure: unknown) => subscriber.error(failure),
-        complete: () => subscriber.complete(),
+        error: (failure: unknown) => deliver(() => subscriber.error(failure)),
+        complete: () => deliver(() => subscriber.complete()),
       });
       return () => {
         clearTimeout(timer);
