@@ -41,17 +41,10 @@ async function main(): Promise<void> {
     const appDir = join(work, 'app');
     const harnessDir = join(work, 'harness');
     await ngBuild(ROOT, ['demo', '--output-path', appDir]);
-    await ngBuild(ROOT, [
-      'demo',
-      '--browser',
-      'bench/harness/main.ts',
-      '--ts-config',
-      'bench/tsconfig.harness.json',
-      '--index',
-      'bench/harness/index.html',
-      '--output-path',
-      harnessDir,
-    ]);
+    await buildHarness(harnessDir);
+    // The same harness on zone.js, for part 1's zone.js rows.
+    const harnessZoneDir = join(work, 'harness-zone');
+    await buildHarness(harnessZoneDir, ['--polyfills', 'zone.js']);
     packLibrary();
     const freshApps = await buildFreshApps(work);
 
@@ -71,8 +64,13 @@ async function main(): Promise<void> {
     let proxy: ReverseProxy | null = null;
     try {
       proxy = findNginx() ? await startReverseProxy([server.url]) : null;
-      step('1/7 interceptor overhead');
-      report('interceptorOverhead', await benchInterceptorOverhead(browser, server.url));
+      step('1/7 interceptor overhead, zoneless and on zone.js');
+      const zoneServer = await startTokenServer({ STATIC_DIR: join(harnessZoneDir, 'browser') });
+      try {
+        report('interceptorOverhead', await benchInterceptorOverhead(browser, { zoneless: server.url, 'zone.js': zoneServer.url }));
+      } finally {
+        await zoneServer.stop();
+      }
       step(`2/7 refresh storm${proxy ? ', direct and through nginx (HTTP/2)' : `, direct only: ${NGINX_MISSING}`}`);
       report('refreshStorm', await benchRefreshStorm(browser, server.url, proxy?.url ?? null));
     } finally {
@@ -122,3 +120,9 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });
+
+/** Builds the bench harness (bench/harness, production) into `out`, with `extra` arguments for `ng build`. */
+function buildHarness(out: string, extra: string[] = []): Promise<void> {
+  const entry = ['--browser', 'bench/harness/main.ts', '--ts-config', 'bench/tsconfig.harness.json', '--index', 'bench/harness/index.html'];
+  return ngBuild(ROOT, ['demo', ...entry, ...extra, '--output-path', out]);
+}

@@ -1,5 +1,11 @@
 import { provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
-import { EnvironmentInjector, EnvironmentProviders, Provider, provideZonelessChangeDetection } from '@angular/core';
+import {
+  EnvironmentInjector,
+  EnvironmentProviders,
+  Provider,
+  provideZoneChangeDetection,
+  provideZonelessChangeDetection,
+} from '@angular/core';
 import { createApplication } from '@angular/platform-browser';
 import { provideRouter } from '@angular/router';
 import { authInterceptor, provideAuth, withRefreshTokenCookie } from 'angular-token-refresh';
@@ -18,7 +24,7 @@ export async function createAuthApp(
   const cookie = mode === 'cookie';
   const app = await createApplication({
     providers: [
-      provideZonelessChangeDetection(),
+      provideChangeDetection(),
       // AuthService sends signed-out users to the login route, so it needs a router; no routes are visited here.
       provideRouter([]),
       cookie ? provideAuth({ storageKey: 'bench.cookie-mode' }, withRefreshTokenCookie()) : provideAuth(),
@@ -27,4 +33,9 @@ export async function createAuthApp(
     ],
   });
   return app.injector;
+}
+
+/** Change detection as the page was built: on zone.js when the harness was built with it as a polyfill, zoneless otherwise. */
+export function provideChangeDetection(): EnvironmentProviders {
+  return typeof (globalThis as { Zone?: unknown }).Zone === 'undefined' ? provideZonelessChangeDetection() : provideZoneChangeDetection();
 }
