@@ -112,11 +112,12 @@ export class TokenService {
     if (!parsed) throw invalidGrant();
 
     const { store, config } = this.deps;
-    const now = this.deps.now();
     const windowMs = config.refreshReuseWindowSeconds * 1000;
     // Terminates: a failed advance means the counter moved past `parsed.counter` or the session was revoked, and a
     // counter never goes back, so the next pass cannot try to advance again.
     for (;;) {
+      // Each pass decides on the row as it is now, so by the clock as it is now.
+      const now = this.deps.now();
       const session = await store.findSession(parsed.sessionId);
       if (!session || session.revokedAt !== null || now >= session.expiresAt) throw invalidGrant();
       const issue = (counter: number) => this.issueTokens(session.userId, session.userName, session.id, counter, session.expiresAt);
@@ -127,9 +128,11 @@ export class TokenService {
       // Only the refresh that made the current counter, and only until the next rotation.
       const isRepeatedAttempt = attempt !== undefined && parsed.counter === session.counter - 1 && session.lastAttempt === attempt;
       if (isRepeatedAttempt) return issue(session.counter);
-      // A clock that stepped back since the rotation makes the age negative: unknown, so never forgiven.
-      const age = session.rotatedAt === null ? -1 : now - session.rotatedAt;
-      const isForgivenPredecessor = parsed.counter === session.counter - 1 && windowMs > 0 && age >= 0 && age < windowMs;
+      // The rotation may come from another instance whose clock is a little ahead, the very case of concurrent
+      // presentations the window is for: a rotation within the window either side of this clock is forgiven. One
+      // that this clock puts further off (a clock that stepped back, or no rotation yet) is not.
+      const sinceRotation = session.rotatedAt === null ? Infinity : Math.abs(now - session.rotatedAt);
+      const isForgivenPredecessor = parsed.counter === session.counter - 1 && sinceRotation < windowMs;
       if (isForgivenPredecessor) return issue(session.counter);
       if (parsed.counter < session.counter) await store.revokeSession(session.id, now, 'reuse');
       throw invalidGrant();
