@@ -1,8 +1,9 @@
 import { BrowserContext, Page } from '@playwright/test';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { expect, signIn, test } from './fixtures';
+import { startHoldingProxy } from './holding-proxy';
 
 // The demo built with withRefreshTokenCookie() (the Playwright project "cookie"), served by the real token server.
 
@@ -219,24 +220,8 @@ test('a reload after the server rotated, but before its answer arrived, keeps th
   serverUrl,
 }) => {
   // A proxy in front of the server holds refresh answers for 2 s once the server has rotated, as a slow network would.
-  const upstream = new URL(serverUrl);
-  let holdRefreshes = false;
-  const proxy = createServer((req, res) => {
-    const forward = request(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-      (answer) => {
-        const send = () => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        };
-        if (holdRefreshes && req.url === '/authorization/refresh') setTimeout(send, 2_000);
-        else send();
-      },
-    );
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const proxy = await startHoldingProxy(serverUrl);
+  const origin = proxy.origin;
   try {
     await page.goto(`${origin}/login`);
     await page.getByLabel('User name').fill('demo');
@@ -245,7 +230,7 @@ test('a reload after the server rotated, but before its answer arrived, keeps th
     await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo');
     const refreshes = recordStatuses(context, '/authorization/refresh');
 
-    holdRefreshes = true;
+    proxy.holdRefreshes = true;
     // Listening before the clicks: the refresh may leave before a click returns.
     const refreshSent = page.waitForRequest((sent) => new URL(sent.url()).pathname === '/authorization/refresh');
     await page.getByRole('button', { name: 'Break access token' }).click();
@@ -254,7 +239,7 @@ test('a reload after the server rotated, but before its answer arrived, keeps th
     // Long enough for the server to rotate; its answer is still held. Then the reload.
     await page.waitForTimeout(300);
     await page.reload();
-    holdRefreshes = false;
+    proxy.holdRefreshes = false;
 
     await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo', { timeout: 15_000 });
     await expect(page).toHaveURL(`${origin}/`);
@@ -262,7 +247,6 @@ test('a reload after the server rotated, but before its answer arrived, keeps th
     expect(refreshes.filter((status) => status !== 200)).toEqual([]);
     await expect(page).toHaveURL(`${origin}/`);
   } finally {
-    proxy.closeAllConnections();
-    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    await proxy.close();
   }
 });

@@ -25,8 +25,12 @@ export interface TokenSet {
 export interface AuthBackend {
   /** Exchanges a user name and password for tokens; absent where the server has no such grant (OAuth 2.0, RFC 9700). */
   readonly signIn?: (userName: string, password: string) => Observable<TokenSet>;
-  /** Presents `refreshToken` once and returns the next token set. */
-  readonly refresh: (refreshToken: string) => Observable<TokenSet>;
+  /**
+   * Presents `refreshToken` once and returns the next token set. `attempt` names this refresh, the same each time
+   * this token is presented again (after a lost answer, a reload, by another tab): a server that knows it (the
+   * bundled one's `Refresh-Attempt`) answers a repeat with the rotation it already made instead of calling it reuse.
+   */
+  readonly refresh: (refreshToken: string, attempt: string) => Observable<TokenSet>;
   /** Retires `refreshToken` on the server; absent where the server has no such call. Best effort: errors are ignored. */
   readonly signOut?: (refreshToken: string) => Observable<unknown>;
   /**
@@ -45,10 +49,7 @@ export const AUTH_BACKEND = new InjectionToken<AuthBackend>('AUTH_BACKEND', {
 /** Whether the refresh token is an HttpOnly cookie (cookie mode, `withRefreshTokenCookie()`); then no token is ever stored. */
 export const REFRESH_TOKEN_COOKIE = new InjectionToken<boolean>('REFRESH_TOKEN_COOKIE', { providedIn: 'root', factory: () => false });
 
-/**
- * Cookie mode's id for a rotation, in place of the refresh token it cannot see: 24 random hex digits by default. It is
- * also sent as the refresh's `Refresh-Attempt`, so a replacement must return 16 to 128 letters, digits, `-` or `_`.
- */
+/** Cookie mode's id for a rotation, in place of the refresh token it cannot see: 24 random hex digits by default. */
 export const ROTATION_ID = new InjectionToken<(tokens: TokenSet) => string>('ROTATION_ID', {
   providedIn: 'root',
   factory: () => () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join(''),

@@ -16,16 +16,24 @@ export interface TokenResponse {
   readonly expiresIn: number;
 }
 
-/** The bundled server's contract: JSON bodies at `signInUrl`, `refreshUrl` and `signOutUrl`; a 400 or 401 refuses a refresh token. */
+/**
+ * The bundled server's contract: JSON bodies at `signInUrl`, `refreshUrl` and `signOutUrl`; a 400 or 401 refuses a
+ * refresh token. A refresh carries its attempt's id as `Refresh-Attempt`, so one whose answer was lost (a reload, a
+ * dropped connection) can be asked for again.
+ */
 export function bundledServerBackend(http: HttpClient, config: AuthConfig): AuthBackend {
-  const post = (url: string, body: object) => http.post<unknown>(url, body, { context: bypassAuth() });
-  const tokens = (url: string, body: object) => post(url, body).pipe(map((response) => tokenSetFromResponse(response, url)));
+  const post = (url: string, body: object, headers?: Record<string, string>) => http.post<unknown>(url, body, { headers, context: bypassAuth() });
+  const tokens = (url: string, body: object, headers?: Record<string, string>) =>
+    post(url, body, headers).pipe(map((response) => tokenSetFromResponse(response, url)));
   return {
     signIn: (userName, password) => tokens(config.signInUrl, { userName, password }),
-    refresh: (refreshToken) => tokens(config.refreshUrl, { refreshToken }),
+    refresh: (refreshToken, attempt) => tokens(config.refreshUrl, { refreshToken }, { [ATTEMPT_HEADER]: attempt }),
     signOut: (refreshToken) => post(config.signOutUrl, { refreshToken }),
   };
 }
+
+/** The header that names a refresh attempt to the bundled server. */
+const ATTEMPT_HEADER = 'Refresh-Attempt';
 
 /** The header that asks the bundled server for cookie mode, and proves to it that the call comes from our own pages. */
 const REFRESH_TOKEN_TRANSPORT = { 'Refresh-Token-Transport': 'cookie' };
@@ -34,8 +42,8 @@ const REFRESH_TOKEN_TRANSPORT = { 'Refresh-Token-Transport': 'cookie' };
  * The bundled server in cookie mode: the refresh token travels only as an HttpOnly cookie, which this code never
  * sees. Each answer's rotation gets a made-up id (`rotationId`) in place of the token, so tabs can still tell one
  * rotation from the next. The refresh is sent with `keepalive`, so that with `withFetch()` a page that goes away
- * mid-refresh still lets the browser store the rotated cookie, and with that id as its `Refresh-Attempt`, so a page
- * that reloaded before the answer arrived can ask for it again.
+ * mid-refresh still lets the browser store the rotated cookie, and with its `Refresh-Attempt`, so a page that
+ * reloaded before the answer arrived can ask for it again.
  */
 export function bundledServerCookieBackend(http: HttpClient, config: AuthConfig, rotationId: (tokens: TokenSet) => string): AuthBackend {
   const options = { headers: REFRESH_TOKEN_TRANSPORT, withCredentials: true, context: bypassAuth() };
@@ -54,9 +62,7 @@ export function bundledServerCookieBackend(http: HttpClient, config: AuthConfig,
       );
   return {
     signIn: (userName, password) => tokens(config.signInUrl, { userName, password }),
-    // The rotation's id doubles as the attempt's: a tab that reloads mid-refresh still has it, and repeating the
-    // refresh with it gets the answer the first one lost instead of counting as reuse.
-    refresh: (rotation) => tokens(config.refreshUrl, {}, { keepalive: true, headers: { 'Refresh-Attempt': rotation } }),
+    refresh: (_rotation, attempt) => tokens(config.refreshUrl, {}, { keepalive: true, headers: { [ATTEMPT_HEADER]: attempt } }),
     signOut: () => http.post(config.signOutUrl, {}, options),
   };
 }

@@ -81,7 +81,7 @@ describe('withRefreshTokenCookie (cookie mode)', () => {
     const refresh = httpTesting.expectOne(refreshUrl);
     expect(refresh.request.body).toEqual({});
     expect(refresh.request.keepalive).toBeTrue();
-    expect(refresh.request.headers.get('Refresh-Attempt')).toBe(before);
+    expect(refresh.request.headers.get('Refresh-Attempt')).toBe((storage.value as { attempt: string }).attempt);
     expect(refresh.request.withCredentials).toBeTrue();
     expect(refresh.request.headers.get('Refresh-Token-Transport')).toBe('cookie');
     refresh.flush(cookieAnswer(2));

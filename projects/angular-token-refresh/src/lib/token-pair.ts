@@ -14,6 +14,11 @@ export interface TokenPair {
   readonly refreshToken: string;
   /** When the access token expires, in this device's clock (epoch ms); absent when unknown. */
   readonly expiresAt?: number;
+  /**
+   * The id of the refresh that presents this refresh token (sent as `Refresh-Attempt`), stored before it leaves so
+   * that any tab, or this one after a reload, presents it again with the same id; absent until the first try.
+   */
+  readonly attempt?: string;
 }
 
 /** The longest token the auth layer stores or sends; longer ones would overflow common header limits (8 kB). */
@@ -24,13 +29,14 @@ export function parseTokenPair(value: unknown): TokenPair | null {
   if (typeof value !== 'object' || value === null) {
     return null;
   }
-  const { sessionId, userId, userName, accessToken, refreshToken, expiresAt } = value as Record<string, unknown>;
+  const { sessionId, userId, userName, accessToken, refreshToken, expiresAt, attempt } = value as Record<string, unknown>;
   if (
     !isId(sessionId) ||
     !isOptionalId(userId) ||
     !isOptionalId(userName) ||
     !(accessToken === '' || isSendableToken(accessToken)) ||
-    !isSendableToken(refreshToken)
+    !isSendableToken(refreshToken) ||
+    !(attempt === undefined || isAttemptId(attempt))
   ) {
     return null;
   }
@@ -41,7 +47,13 @@ export function parseTokenPair(value: unknown): TokenPair | null {
     accessToken,
     refreshToken,
     ...(typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? { expiresAt } : {}),
+    ...(attempt === undefined ? {} : { attempt }),
   };
+}
+
+/** A new refresh attempt's id: 32 random hex digits, as `Refresh-Attempt` takes them (16 to 128 URL-safe characters). */
+export function newAttemptId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -82,6 +94,10 @@ export function malformedAnswer(url?: string): never {
 /** Whether `value` can go out in an `Authorization` header: visible ASCII, at most {@link MAX_TOKEN_LENGTH} long. */
 function isSendableToken(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value);
+}
+
+function isAttemptId(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(value);
 }
 
 function isId(value: unknown): value is string {

@@ -7,7 +7,7 @@ import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents } from './auth-events';
 import { quietTimeout } from './quiet-timeout';
 import { TabLock } from './tab-lock';
-import { TokenPair, malformedAnswer, pairFromTokenSet, sameSession } from './token-pair';
+import { TokenPair, malformedAnswer, newAttemptId, pairFromTokenSet, sameSession } from './token-pair';
 import { TokenStore } from './token-store';
 
 /** The Web Lock that makes a refresh single-flight across the tabs of an origin. */
@@ -71,11 +71,22 @@ export class TokenRotation {
       return stored.pair.accessToken;
     }
     // Or it rotated, but its access token never reached this tab (cookie mode): the cookie holds that rotation's
-    // refresh token, so the refresh goes on from the stored pair.
-    const base = stored.kind === 'rotated' ? stored.pair : presented;
+    // refresh token, so the refresh goes on from the stored pair. Either way the stored pair is the one presented,
+    // with the attempt id that a tab which presented it before (this one before a reload, say) stored.
+    let base = stored.pair;
+    const attempt = base.attempt ?? newAttemptId();
+    if (!base.attempt) {
+      // Committed before the refresh leaves: whoever presents this token again, after a lost answer, names the same
+      // attempt, and the server answers with the rotation it made instead of revoking the session as reuse.
+      const attempted = { ...base, attempt };
+      if (!(await this.store.replace(base, attempted))) {
+        return this.siblingRotationOrEnd(presented);
+      }
+      base = attempted;
+    }
     let next: TokenPair;
     try {
-      next = await this.present(base);
+      next = await this.present(base, attempt);
     } catch (error: unknown) {
       return this.fail(error, base);
     }
@@ -83,17 +94,23 @@ export class TokenRotation {
       this.events.emit({ type: 'refresh-succeeded' });
       return next.accessToken;
     }
+    // The session ended while the refresh was in flight: stay signed out, and retire the pair it brought.
+    return this.siblingRotationOrEnd(presented, () => this.revoke(next.refreshToken));
+  }
+
+  // After a refused compare-and-set: a sibling's rotation of this session stands (without Web Locks), or the session
+  // ended meanwhile, and `ended` cleans up after it.
+  private siblingRotationOrEnd(presented: TokenPair, ended?: () => void): string {
     const sibling = this.siblingRotation(presented);
     if (sibling) {
       return sibling;
     }
-    // The session ended while the refresh was in flight: stay signed out, and retire the pair it brought.
-    this.revoke(next.refreshToken);
+    ended?.();
     throw this.sessionEnded('The session ended during the refresh');
   }
 
-  private present(presented: TokenPair): Promise<TokenPair> {
-    const answer$ = this.backend.refresh(presented.refreshToken).pipe(
+  private present(presented: TokenPair, attempt: string): Promise<TokenPair> {
+    const answer$ = this.backend.refresh(presented.refreshToken, attempt).pipe(
       quietTimeout(this.config.refreshAbandonMs, refreshTimedOut),
       // An answer without the promised fields is the server's fault, not the session's: fail transiently, keep the pair.
       map((tokens) => pairFromTokenSet(tokens, presented.sessionId, presented) ?? malformedAnswer()),

@@ -203,7 +203,7 @@ describe('TokenStore', () => {
       const signedOut = await store.compareStored(PAIR);
 
       expect([same, rotated, other, signedOut]).toEqual([
-        { kind: 'same' },
+        { kind: 'same', pair: PAIR },
         { kind: 'rotated', pair: ROTATED },
         { kind: 'other-session' },
         { kind: 'signed-out' },

@@ -7,7 +7,7 @@ import { TOKEN_CHANNEL, TOKEN_STORAGE, TOKEN_STORAGE_WRAPPER, TokenStorage } fro
 
 /** How storage stands against a pair a tab presented: the same, rotated by a sibling tab, another session, or signed out. */
 export type StoredComparison =
-  | { readonly kind: 'same' }
+  | { readonly kind: 'same'; readonly pair: TokenPair }
   | { readonly kind: 'rotated'; readonly pair: TokenPair }
   | { readonly kind: 'other-session' }
   | { readonly kind: 'signed-out' };
@@ -78,7 +78,7 @@ export class TokenStore {
     }
     // A server that keeps refresh tokens (no rotation) still issues a new access token: that, too, is a sibling's refresh.
     const same = current.refreshToken === presented.refreshToken && current.accessToken === presented.accessToken;
-    return same ? { kind: 'same' } : { kind: 'rotated', pair: current };
+    return { kind: same ? 'same' : 'rotated', pair: current };
   }
 
   /** Re-reads storage, which another tab may have changed, and resolves with what it holds now. */
