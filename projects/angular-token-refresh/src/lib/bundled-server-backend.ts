@@ -22,7 +22,8 @@ export interface TokenResponse {
  * dropped connection) can be asked for again.
  */
 export function bundledServerBackend(http: HttpClient, config: AuthConfig): AuthBackend {
-  const post = (url: string, body: object, headers?: Record<string, string>) => http.post<unknown>(url, body, { headers, context: bypassAuth() });
+  const post = (url: string, body: object, headers?: Record<string, string>) =>
+    http.post<unknown>(url, body, { headers, context: bypassAuth() });
   const tokens = (url: string, body: object, headers?: Record<string, string>) =>
     post(url, body, headers).pipe(map((response) => tokenSetFromResponse(response, url)));
   return {
