@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
       res.set('Cache-Control', 'public, max-age=300').json(keys.jwks());
     });
   }
-  app.use('/authorization', createAuthRouter({ config, tokens, redis: deps.redis }));
+  app.use('/authorization', createAuthRouter({ config, tokens, redis: deps.redis, now }));
   app.use('/api', createApiRouter(tokens));
   app.use(['/api', '/authorization'], notFound);
 

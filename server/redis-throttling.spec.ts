@@ -63,6 +63,25 @@ describe('throttling shared through Redis (REDIS_URL)', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('lets 40 concurrent wrong passwords, spread over two instances, get only LOGIN_MAX_FAILURES answers of 401', async () => {
+    const env = { LOGIN_MAX_FAILURES: '3' };
+    const [a, b] = [await instance(env), await instance(env)];
+
+    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => signIn(i % 2 ? a : b, 'wrong')));
+
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([...Array(3).fill(401), ...Array(37).fill(429)]);
+  });
+
+  it('accepts 15 concurrent right passwords, spread over two instances, with LOGIN_MAX_FAILURES=3', async () => {
+    const env = { LOGIN_MAX_FAILURES: '3' };
+    const [a, b] = [await instance(env), await instance(env)];
+
+    const responses = await Promise.all(Array.from({ length: 15 }, (_, i) => signIn(i % 2 ? a : b, DEMO.password)));
+
+    expect(responses.map((response) => response.status)).toEqual(Array(15).fill(200));
+  });
+
   it('counts refreshes across instances', async () => {
     const env = { REFRESH_RATE_LIMIT: '2' };
     const [a, b] = [await instance(env), await instance(env)];

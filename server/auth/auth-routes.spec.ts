@@ -462,6 +462,33 @@ describe('auth routes', () => {
     });
   });
 
+  describe('when 40 wrong passwords for one IP and user name arrive at once, with LOGIN_MAX_FAILURES=3', () => {
+    it('answers 3 of them 401 and the rest 429: a password check in flight counts until it ends', async () => {
+      testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3' } });
+
+      const responses = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          request(testApp.app)
+            .post('/authorization/token')
+            .send({ ...DEMO, password: 'wrong' }),
+        ),
+      );
+
+      const statuses = responses.map((response) => response.status).sort();
+      expect(statuses).toEqual([...Array(3).fill(401), ...Array(37).fill(429)]);
+    });
+  });
+
+  describe('when 15 right passwords for one IP and user name arrive at once, with LOGIN_MAX_FAILURES=3', () => {
+    it('accepts all 15: they wait their turn instead of being refused', async () => {
+      testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3' } });
+
+      const responses = await Promise.all(Array.from({ length: 15 }, () => request(testApp.app).post('/authorization/token').send(DEMO)));
+
+      expect(responses.map((response) => response.status)).toEqual(Array(15).fill(200));
+    });
+  });
+
   describe('when many sign-ins with the right password arrive at once', () => {
     it('lets all 15 through with LOGIN_MAX_FAILURES=10: only refused passwords count', async () => {
       testApp = await createTestApp({ env: { LOGIN_MAX_FAILURES: '10' } });

@@ -1,11 +1,12 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { rateLimit, type ClientRateLimitInfo, type Options } from 'express-rate-limit';
+import { rateLimit } from 'express-rate-limit';
 
 import type { Config } from '../config';
 import { HttpError } from '../http-error';
 import { throttleStore, type Redis } from '../throttle-store';
 import { clientKey } from './client-key';
 import { MAX_PASSWORD_BYTES } from './password-hasher';
+import { memoryAllowance, redisAllowance, type Turn } from './sign-in-allowance';
 import { ATTEMPT_HEADER, clearRefreshCookie, refreshTokenCookie, requireOwnOrigin, setRefreshCookie, wantsCookie } from './refresh-cookie';
 import type { TokenResponse, TokenService } from './token-service';
 
@@ -24,12 +25,12 @@ export const MAX_REFRESH_TOKEN_LENGTH = 1024;
  * Cookie mode: a client that sends `Refresh-Token-Transport: cookie` gets the refresh token as an HttpOnly cookie
  * instead of in the body, and refresh and logout then read it from the cookie when the body has none.
  */
-export function createAuthRouter(deps: { config: Config; tokens: TokenService; redis?: Redis }): Router {
-  const { config, tokens, redis } = deps;
+export function createAuthRouter(deps: { config: Config; tokens: TokenService; redis?: Redis; now: () => number }): Router {
+  const { config, tokens, redis, now } = deps;
   const router = express.Router();
 
   // Malformed sign-ins are refused before the limiter: they cost no hashing, so they must not cost a key in it.
-  router.post('/token', readCredentials, signInLimiter(config, redis), async (req, res) => {
+  router.post('/token', readCredentials, signInLimiter(config, redis, now), async (req, res) => {
     const { userName, password } = res.locals['credentials'] as { userName: string; password: string };
     // A client that went away while its sign-in waited for a hashing slot is not hashed for.
     const gone = new AbortController();
@@ -76,34 +77,67 @@ export function createAuthRouter(deps: { config: Config; tokens: TokenService; r
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
+/** How often a sign-in waiting for its turn looks again, for turns that other instances give back. */
+const TURN_POLL_MS = 100;
+
 /**
- * Refuses sign-ins for an IP and user name once LOGIN_MAX_FAILURES passwords were refused within the window.
- * Only a refused password counts, and only when it has been refused: express-rate-limit counts every request on
- * arrival, so correct sign-ins arriving together were refused as if they had failed. X-Forwarded-For is believed
- * only as far as TRUST_PROXY says, so rotating it changes nothing. With REDIS_URL every instance counts together;
- * while Redis is unreachable sign-in fails closed (503 + Retry-After), since unthrottled guessing is the worse risk.
+ * Refuses sign-ins for an IP and user name once LOGIN_MAX_FAILURES passwords were refused within the window, and
+ * never checks more passwords for one at once than the failures left allow: a check in flight counts as a failure
+ * until it ends, so 40 concurrent guesses get LOGIN_MAX_FAILURES answers of 401 and the rest 429, while concurrent
+ * correct passwords wait their turn. X-Forwarded-For is believed only as far as TRUST_PROXY says, so rotating it
+ * changes nothing. With REDIS_URL every instance counts together; while Redis is unreachable sign-in fails closed
+ * (503 + Retry-After), since unthrottled guessing is the worse risk.
  */
-function signInLimiter(config: Config, redis: Redis | undefined): RequestHandler {
+function signInLimiter(config: Config, redis: Redis | undefined, now: () => number): RequestHandler {
+  const { loginMaxFailures: max, requestTimeoutSeconds } = config;
   const windowMs = config.loginWindowSeconds * 1000;
-  const failures = throttleStore(redis, `${config.redisPrefix}sign-in-failures:`);
-  void failures.init?.({ windowMs } as Options);
+  const holdMs = requestTimeoutSeconds * 1000;
+  const allowance = redis
+    ? redisAllowance(redis, `${config.redisPrefix}sign-in:`, max, windowMs, holdMs)
+    : memoryAllowance(max, windowMs, now);
+  // Sign-ins of this process waiting for a turn, by key: a turn given back here wakes them at once.
+  const waiting = new Map<string, Set<() => void>>();
+  const nextTurn = (key: string) =>
+    new Promise<void>((resolve) => {
+      const waiters = waiting.get(key) ?? new Set();
+      waiting.set(key, waiters.add(resolve));
+      setTimeout(resolve, TURN_POLL_MS);
+    }).finally(() => waiting.get(key)?.size === 0 && waiting.delete(key));
+  const wake = (key: string) => {
+    const waiters = waiting.get(key);
+    waiting.delete(key);
+    waiters?.forEach((resolve) => resolve());
+  };
+
   return async (req, res, next) => {
     const key = `${clientKey(req)}|${(res.locals['credentials'] as { userName: string }).userName}`;
-    let seen: ClientRateLimitInfo | undefined;
-    try {
-      seen = await failures.get?.(key);
-    } catch {
-      throw new HttpError(503, 'temporarily_unavailable', 'Sign-in throttling is unavailable; try again shortly', { 'Retry-After': '5' });
+    const giveUpAt = Date.now() + holdMs;
+    for (;;) {
+      let turn: Turn;
+      try {
+        turn = await allowance.take(key);
+      } catch {
+        throw new HttpError(503, 'temporarily_unavailable', 'Sign-in throttling is unavailable; try again shortly', { 'Retry-After': '5' });
+      }
+      if (turn.kind === 'granted') break;
+      if (turn.kind === 'spent') {
+        throw new HttpError(429, 'too_many_requests', 'Too many failed sign-in attempts; try again later', {
+          'Retry-After': String(Math.max(1, Math.ceil(turn.retryAfterMs / 1000))),
+        });
+      }
+      if (res.destroyed) return;
+      if (Date.now() >= giveUpAt) {
+        throw new HttpError(503, 'temporarily_unavailable', 'Too many sign-ins in progress; try again shortly', { 'Retry-After': '1' });
+      }
+      await nextTurn(key);
     }
-    if (seen && seen.totalHits >= config.loginMaxFailures) {
-      const seconds = Math.max(1, Math.ceil(((seen.resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
-      throw new HttpError(429, 'too_many_requests', 'Too many failed sign-in attempts; try again later', {
-        'Retry-After': String(seconds),
-      });
-    }
-    res.once('finish', () => {
-      // A count lost while Redis is down is one guess unthrottled, not a failed request.
-      if (res.statusCode === 401) Promise.resolve(failures.increment(key)).catch(() => undefined);
+    res.once('close', () => {
+      // A count lost while Redis is down is one guess unthrottled, not a failed request; its place frees itself.
+      const failed = res.writableFinished && res.statusCode === 401;
+      allowance.give(key, failed).then(
+        () => wake(key),
+        () => wake(key),
+      );
     });
     next();
   };
