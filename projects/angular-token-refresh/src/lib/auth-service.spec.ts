@@ -267,6 +267,31 @@ describe('AuthService', () => {
       });
     });
 
+    describe('when the tab was paused while its refresh was out, and resumes after refreshAbandonMs', () => {
+      beforeEach(() => jasmine.clock().install().mockDate());
+      afterEach(() => jasmine.clock().uninstall());
+
+      it('takes the answer that arrived meanwhile instead of abandoning the refresh for the overdue timer', async () => {
+        signInAs(1);
+        await flushStorage();
+        auth.refreshAccessToken().subscribe({ error: () => undefined });
+        await flushStorage();
+        const refresh = httpTesting.expectOne(refreshUrl);
+
+        // Paused: the wall clock runs on and no timer fires. On resume the overdue timers run first, then the answer.
+        jasmine.clock().mockDate(new Date(Date.now() + DEFAULT_AUTH_CONFIG.refreshAbandonMs + 5_000));
+        jasmine.clock().tick(DEFAULT_AUTH_CONFIG.refreshAbandonMs + 1);
+        await flushStorage();
+        expect(refresh.cancelled).toBeFalse();
+        refresh.flush(tokenResponseFor(2));
+        await flushStorage();
+
+        expect(store.refreshToken()).toBe('rt-2');
+        expect(kinds(events)).toContain({ type: 'refresh-succeeded' });
+        expect(kinds(events)).not.toContain({ type: 'refresh-failed', terminal: false, status: 0 });
+      });
+    });
+
     describe('when the previous refresh has settled', () => {
       it('starts a new refresh with the rotated refresh token', async () => {
         signInAs(1);
