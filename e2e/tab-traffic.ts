@@ -1,6 +1,11 @@
 import { BrowserContext, Page } from '@playwright/test';
 
-import { expect } from './fixtures';
+import { expect, signIn } from './fixtures';
+
+/** How many tabs {@link browseFiveTabs} opens. */
+const TABS = 5;
+/** How long they browse (E2E_BROWSE_MS, 32 s by default). */
+export const BROWSE_MS = Number(process.env['E2E_BROWSE_MS'] ?? 32_000);
 
 /** What the demo shows for a served request. */
 export const RESOURCE = 'protected resources, username: demo';
@@ -56,4 +61,37 @@ export async function browse(page: Page, until: number): Promise<Tally> {
     }
   }
   return tally;
+}
+
+/**
+ * Signs in on `page`, opens four more tabs, lets all five send requests at random for {@link BROWSE_MS}, and expects
+ * no refused refresh, no tab on /login, no failed request, and steady traffic; `label` names the run in the log.
+ */
+export async function browseFiveTabs(page: Page, context: BrowserContext, label: string): Promise<void> {
+  const refreshes = recordRefreshes(context);
+  await signIn(page);
+  const tabs = [page];
+  for (let i = 1; i < TABS; i++) {
+    const tab = await context.newPage();
+    await tab.goto('/');
+    await expect(tab.getByTestId('resource')).toHaveText(RESOURCE);
+    tabs.push(tab);
+  }
+
+  const until = Date.now() + BROWSE_MS;
+  const tallies = await Promise.all(tabs.map((tab) => browse(tab, until)));
+
+  const served = tallies.reduce((sum, tally) => sum + tally.served, 0);
+  const made = refreshes.filter((status) => status === 200).length;
+  const rejected = refreshes.filter((status) => status !== 200);
+  const signedOut = tallies.filter((tally) => tally.signedOut).length;
+  console.log(
+    `five tabs ${label}: ${made} refreshes made, ${rejected.length} rejected, ${served} requests served, ${signedOut} tabs on /login`,
+  );
+  expect(rejected).toEqual([]);
+  expect(signedOut).toBe(0);
+  expect(tallies.flatMap((tally) => tally.failed)).toEqual([]);
+  // 4-second tokens over 30 s: the tabs refreshed again and again, and served a steady stream of requests.
+  expect(made).toBeGreaterThanOrEqual(BROWSE_MS / 4_000);
+  expect(served).toBeGreaterThan(TABS * 10);
 }

@@ -25,5 +25,6 @@ export type { SessionEndHandler } from './lib/session-end';
 export { TOKEN_CHANNEL, TOKEN_STORAGE } from './lib/token-storage';
 export type { TokenStorage } from './lib/token-storage';
 export { LOCK_MANAGER } from './lib/tab-lock';
+export type { TabLockManager } from './lib/tab-lock';
 export { APP_ORIGIN } from './lib/trusted-url';
 export { RefreshRejected } from './lib/token-rotation';

@@ -4,19 +4,33 @@ import { Observable, Subscription, finalize } from 'rxjs';
 
 import { AngularZone } from './angular-zone';
 import { AUTH_CONFIG } from './auth-config';
+import { IndexedDbTokenStorage } from './indexed-db-token-storage';
 import { inBrowser } from './platform';
 
+/** The part of the Web Locks API that {@link TabLock} uses: an exclusive lock per name, with a wait that can be aborted. */
+export interface TabLockManager {
+  request<T>(name: string, options: { signal?: AbortSignal }, callback: () => T | PromiseLike<T>): Promise<T>;
+}
+
 /**
- * The Web Locks API, or `null` where the browser lacks it (insecure contexts, old browsers) or cannot grant it (an
- * opaque origin, such as a sandboxed iframe, which has no sibling tabs); then refreshes are single-flight per tab only.
+ * The Web Locks API; where the browser lacks it (insecure contexts, old browsers), a {@link LeaseLockManager} over
+ * IndexedDB, so refreshes stay single-flight across tabs; `null` where neither can serve (an opaque origin, such as a
+ * sandboxed iframe, which has no sibling tabs; no IndexedDB; the server): then refreshes are single-flight per tab only.
  */
-export const LOCK_MANAGER = new InjectionToken<LockManager | null>('LOCK_MANAGER', {
+export const LOCK_MANAGER = new InjectionToken<TabLockManager | null>('LOCK_MANAGER', {
   providedIn: 'root',
-  factory: () =>
-    inBrowser() && typeof navigator !== 'undefined' && navigator.locks && globalThis.origin !== 'null' ? navigator.locks : null,
+  factory: () => {
+    if (!inBrowser() || globalThis.origin === 'null') {
+      return null;
+    }
+    if (typeof navigator !== 'undefined' && navigator.locks) {
+      return navigator.locks;
+    }
+    return typeof indexedDB === 'undefined' ? null : lazyLeases(`${inject(AUTH_CONFIG).storageKey}.lease`);
+  },
 });
 
-/** Runs work under a Web Lock shared by every tab of this origin, waiting for it only so long. */
+/** Runs work under a Web Lock (or lease) shared by every tab of this origin, waiting for it only so long. */
 @Injectable({ providedIn: 'root' })
 export class TabLock {
   private readonly locks = inject(LOCK_MANAGER);
@@ -69,4 +83,21 @@ export class TabLock {
       };
     });
   }
+}
+
+/**
+ * A {@link LeaseLockManager} for the leases named `key`, loaded on first use: only browsers without Web Locks fetch
+ * its code, so the others' bundles do not carry it.
+ */
+function lazyLeases(key: string): TabLockManager {
+  let leases: Promise<TabLockManager> | undefined;
+  return {
+    request: async (name, options, callback) => {
+      leases ??= import('./lease-lock-manager').then(
+        ({ LeaseLockManager }) =>
+          new LeaseLockManager(new IndexedDbTokenStorage(key), typeof BroadcastChannel === 'function' ? new BroadcastChannel(key) : null),
+      );
+      return (await leases).request(name, options, callback);
+    },
+  };
 }

@@ -1,11 +1,11 @@
 import { Provider } from '@angular/core';
 
-import { AUTH_EVENT_CHANNEL, LOCK_MANAGER, TAB_ID, TOKEN_CHANNEL, TOKEN_STORAGE } from 'angular-token-refresh';
+import { AUTH_EVENT_CHANNEL, LOCK_MANAGER, TAB_ID, TOKEN_CHANNEL, TOKEN_STORAGE, TabLockManager } from 'angular-token-refresh';
 
 import { MemoryStorage } from './memory-storage';
 
 /** Isolates the auth layer in a spec: in-memory storage, no cross-tab channels, and a given lock manager (none by default). */
-export function provideAuthTesting(storage: MemoryStorage = new MemoryStorage(), locks: LockManager | null = null): Provider[] {
+export function provideAuthTesting(storage: MemoryStorage = new MemoryStorage(), locks: TabLockManager | null = null): Provider[] {
   return [
     { provide: TOKEN_STORAGE, useValue: storage },
     { provide: TOKEN_CHANNEL, useValue: null },
