@@ -99,15 +99,18 @@ function signInLimiter(config: Config, redis: Redis | undefined, now: () => numb
   const waiting = new Map<string, Set<() => void>>();
   const nextTurn = (key: string) =>
     new Promise<void>((resolve) => {
-      const waiters = waiting.get(key) ?? new Set();
-      waiting.set(key, waiters.add(resolve));
-      setTimeout(resolve, TURN_POLL_MS);
-    }).finally(() => waiting.get(key)?.size === 0 && waiting.delete(key));
-  const wake = (key: string) => {
-    const waiters = waiting.get(key);
-    waiting.delete(key);
-    waiters?.forEach((resolve) => resolve());
-  };
+      const waiters = waiting.get(key) ?? new Set<() => void>();
+      waiting.set(key, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0 && waiting.get(key) === waiters) waiting.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, TURN_POLL_MS);
+      waiters.add(done);
+    });
+  const wake = (key: string) => [...(waiting.get(key) ?? [])].forEach((done) => done());
 
   return async (req, res, next) => {
     const key = `${clientKey(req)}|${(res.locals['credentials'] as { userName: string }).userName}`;
@@ -134,10 +137,10 @@ function signInLimiter(config: Config, redis: Redis | undefined, now: () => numb
     res.once('close', () => {
       // A count lost while Redis is down is one guess unthrottled, not a failed request; its place frees itself.
       const failed = res.writableFinished && res.statusCode === 401;
-      allowance.give(key, failed).then(
-        () => wake(key),
-        () => wake(key),
-      );
+      void allowance
+        .give(key, failed)
+        .catch(() => undefined)
+        .then(() => wake(key));
     });
     next();
   };
