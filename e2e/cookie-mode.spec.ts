@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { expect, signIn, test } from './fixtures';
-import { startHoldingProxy } from './holding-proxy';
+import { reloadWhileRefreshHeld, startHoldingProxy } from './holding-proxy';
 
 // The demo built with withRefreshTokenCookie() (the Playwright project "cookie"), served by the real token server.
 
@@ -230,16 +230,7 @@ test('a reload after the server rotated, but before its answer arrived, keeps th
     await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo');
     const refreshes = recordStatuses(context, '/authorization/refresh');
 
-    proxy.holdRefreshes = true;
-    // Listening before the clicks: the refresh may leave before a click returns.
-    const refreshSent = page.waitForRequest((sent) => new URL(sent.url()).pathname === '/authorization/refresh');
-    await page.getByRole('button', { name: 'Break access token' }).click();
-    await page.getByRole('button', { name: 'Send 3 requests' }).click();
-    await refreshSent;
-    // Long enough for the server to rotate; its answer is still held. Then the reload.
-    await page.waitForTimeout(300);
-    await page.reload();
-    proxy.holdRefreshes = false;
+    await reloadWhileRefreshHeld(page, proxy);
 
     await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo', { timeout: 15_000 });
     await expect(page).toHaveURL(`${origin}/`);

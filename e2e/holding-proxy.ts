@@ -1,3 +1,4 @@
+import { Page } from '@playwright/test';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -38,4 +39,21 @@ export async function startHoldingProxy(serverUrl: string, ms = 2_000): Promise<
     },
   };
   return holding;
+}
+
+/**
+ * On the demo's home page: breaks the access token and sends requests, so a refresh leaves; once the server has
+ * rotated, with its answer still held by `proxy`, reloads the page, which drops that answer.
+ */
+export async function reloadWhileRefreshHeld(page: Page, proxy: HoldingProxy): Promise<void> {
+  proxy.holdRefreshes = true;
+  // Listening before the clicks: the refresh may leave before a click returns.
+  const refreshSent = page.waitForRequest((sent) => new URL(sent.url()).pathname === '/authorization/refresh');
+  await page.getByRole('button', { name: 'Break access token' }).click();
+  await page.getByRole('button', { name: 'Send 3 requests' }).click();
+  await refreshSent;
+  // Long enough for the server to rotate; its answer is still held.
+  await page.waitForTimeout(300);
+  await page.reload();
+  proxy.holdRefreshes = false;
 }

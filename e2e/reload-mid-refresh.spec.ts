@@ -1,5 +1,5 @@
 import { expect, storedTokens, test } from './fixtures';
-import { startHoldingProxy } from './holding-proxy';
+import { reloadWhileRefreshHeld, startHoldingProxy } from './holding-proxy';
 
 // The default build (tokens in IndexedDB), strict single use (no reuse window). Cookie mode has its own such test.
 
@@ -23,16 +23,7 @@ test('a reload after the server rotated, but before its answer arrived, keeps th
       (response) => new URL(response.url()).pathname === '/authorization/refresh' && refreshes.push(response.status()),
     );
 
-    proxy.holdRefreshes = true;
-    // Listening before the clicks: the refresh may leave before a click returns.
-    const refreshSent = page.waitForRequest((sent) => new URL(sent.url()).pathname === '/authorization/refresh');
-    await page.getByRole('button', { name: 'Break access token' }).click();
-    await page.getByRole('button', { name: 'Send 3 requests' }).click();
-    await refreshSent;
-    // Long enough for the server to rotate; its answer is still held. Then the reload, which drops it.
-    await page.waitForTimeout(300);
-    await page.reload();
-    proxy.holdRefreshes = false;
+    await reloadWhileRefreshHeld(page, proxy);
 
     await expect(page.getByTestId('resource')).toHaveText('protected resources, username: demo', { timeout: 15_000 });
     await page.getByRole('button', { name: 'Send 3 requests' }).click();

@@ -7,6 +7,7 @@ import { MemoryStorage, SiblingTab, flushStorage, provideAuthTesting } from 'ang
 import { firstValueFrom } from 'rxjs';
 
 import { DEFAULT_AUTH_CONFIG } from './auth-config';
+import { CookieTokenStorage } from './cookie-token-storage';
 import { authInterceptor } from './auth-interceptor';
 import { AuthService } from './auth-service';
 import { provideAuth, withRefreshTokenCookie } from './provide-auth';
@@ -81,7 +82,7 @@ describe('withRefreshTokenCookie (cookie mode)', () => {
     const refresh = httpTesting.expectOne(refreshUrl);
     expect(refresh.request.body).toEqual({});
     expect(refresh.request.keepalive).toBeTrue();
-    expect(refresh.request.headers.get('Refresh-Attempt')).toBe((storage.value as { attempt: string }).attempt);
+    expect(refresh.request.headers.get('Refresh-Attempt')).toBe(before);
     expect(refresh.request.withCredentials).toBeTrue();
     expect(refresh.request.headers.get('Refresh-Token-Transport')).toBe('cookie');
     refresh.flush(cookieAnswer(2));
@@ -169,6 +170,22 @@ describe('withRefreshTokenCookie (cookie mode)', () => {
 
       httpTesting.expectNone(refreshUrl);
       expect(TestBed.inject(TokenStore).tokens()).toBeNull();
+    });
+  });
+});
+
+describe('CookieTokenStorage', () => {
+  describe('when a tab that lacks the access token writes its pair (noting a refresh attempt)', () => {
+    it('tells the siblings nothing, so they keep the token they have; a pair with its token goes to them whole', async () => {
+      const posted: unknown[] = [];
+      const channel = Object.assign(new EventTarget(), { postMessage: (message: unknown) => posted.push(message) });
+      const storage = new CookieTokenStorage(new MemoryStorage(), channel, 0);
+      const pair = { sessionId: 's1', userId: 'u1', accessToken: 'at-1', refreshToken: 'rotation-1' };
+
+      await storage.update(() => pair);
+      await storage.update(() => ({ ...pair, accessToken: '', attempt: 'a'.repeat(32) }));
+
+      expect(posted).toEqual([{ type: 'pair', pair }]);
     });
   });
 });

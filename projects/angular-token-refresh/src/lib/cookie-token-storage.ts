@@ -38,8 +38,10 @@ export class CookieTokenStorage implements TokenStorage {
       written = next;
       return next === undefined || next === null ? next : withoutAccessToken(next as TokenPair);
     });
-    if (written !== undefined) {
-      // A new pair goes to the siblings whole; a sign-out as the plain ping, so they re-read storage and find nothing.
+    // A new pair goes to the siblings whole; a sign-out as the plain ping, so they re-read storage and find nothing.
+    // A pair without its access token (the refresh attempt noted by a tab that lacks it) is news to nobody, and must
+    // not make the siblings forget the token they have.
+    if (written === null || (written as TokenPair | undefined)?.accessToken) {
       this.known = written as TokenPair | null;
       this.post(this.known ? { type: 'pair', pair: this.known } : 'changed');
     }

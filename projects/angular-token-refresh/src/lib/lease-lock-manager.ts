@@ -28,7 +28,9 @@ export class LeaseLockManager implements TabLockManager {
   async request<T>(name: string, options: { signal?: AbortSignal }, callback: () => T | PromiseLike<T>): Promise<T> {
     const holder = crypto.getRandomValues(new Uint32Array(2)).join('.');
     try {
-      while ((options.signal?.throwIfAborted(), !(await this.take(name, holder)))) {
+      for (;;) {
+        options.signal?.throwIfAborted();
+        if (await this.take(name, holder)) break;
         await this.released(name, options.signal);
       }
     } catch (error: unknown) {

@@ -1,6 +1,6 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { ApplicationRef, NgZone } from '@angular/core';
+import { ApplicationRef, EnvironmentProviders, NgZone, Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
 import { provideRouter } from '@angular/router';
@@ -32,6 +32,17 @@ function pairExpiringAt(expiresAt: number, n = 1): TokenPair {
   return { sessionId: 's1', userId: 'u1', userName: 'demo', accessToken: `at-${n}`, refreshToken: `rt-${n}`, expiresAt };
 }
 
+/** The auth layer as the app under test has it, with the testing backend and this run's change detection. */
+function appProviders(): (Provider | EnvironmentProviders)[] {
+  return [
+    provideRouter([]),
+    provideHttpClient(withInterceptors([authInterceptor, answerInSendingZone])),
+    provideHttpClientTesting(),
+    ...provideAuthTesting(),
+    provideRunChangeDetection(),
+  ];
+}
+
 describe('RefreshScheduler', () => {
   let httpTesting: HttpTestingController;
   let store: TokenStore;
@@ -40,15 +51,7 @@ describe('RefreshScheduler', () => {
     jasmine.clock().install();
     jasmine.clock().mockDate(new Date(START));
     spyOn(Math, 'random').and.returnValue(0);
-    TestBed.configureTestingModule({
-      providers: [
-        provideRouter([]),
-        provideHttpClient(withInterceptors([authInterceptor, answerInSendingZone])),
-        provideHttpClientTesting(),
-        ...provideAuthTesting(),
-        provideRunChangeDetection(),
-      ],
-    });
+    TestBed.configureTestingModule({ providers: appProviders() });
     httpTesting = TestBed.inject(HttpTestingController);
     store = TestBed.inject(TokenStore);
     store.set(pairExpiringAt(START + TTL_MS));
@@ -297,15 +300,7 @@ describe('RefreshScheduler in a signed-in app', () => {
   const SHORT_TTL_MS = 2_500;
 
   beforeEach(async () => {
-    TestBed.configureTestingModule({
-      providers: [
-        provideRouter([]),
-        provideHttpClient(withInterceptors([authInterceptor, answerInSendingZone])),
-        provideHttpClientTesting(),
-        ...provideAuthTesting(),
-        provideRunChangeDetection(),
-      ],
-    });
+    TestBed.configureTestingModule({ providers: appProviders() });
     // As provideAuth does at bootstrap, inside the app.
     await TestBed.inject(NgZone).run(async () => {
       await TestBed.inject(TokenStore).set(pairExpiringAt(Date.now() + SHORT_TTL_MS));

@@ -2,7 +2,7 @@ import { HttpErrorResponse } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Observable, defer, firstValueFrom, map, tap } from 'rxjs';
 
-import { AUTH_BACKEND, isClientRejection } from './auth-backend';
+import { AUTH_BACKEND, REFRESH_TOKEN_COOKIE, isClientRejection } from './auth-backend';
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents } from './auth-events';
 import { quietTimeout } from './quiet-timeout';
@@ -27,6 +27,7 @@ export class TokenRotation {
   private readonly config = inject(AUTH_CONFIG);
   private readonly events = inject(AuthEvents);
   private readonly tabLock = inject(TabLock);
+  private readonly cookieMode = inject(REFRESH_TOKEN_COOKIE);
 
   /**
    * The new access token of `presented`'s session. Fails with 401 when that session ended meanwhile (signed out,
@@ -74,8 +75,9 @@ export class TokenRotation {
     // refresh token, so the refresh goes on from the stored pair. Either way the stored pair is the one presented,
     // with the attempt id that a tab which presented it before (this one before a reload, say) stored.
     let base = stored.pair;
-    const attempt = base.attempt ?? newAttemptId();
-    if (!base.attempt) {
+    // In cookie mode the pair's refresh token is the id of this rotation alone, stored with it: it names the attempt.
+    const attempt = this.cookieMode ? base.refreshToken : (base.attempt ?? newAttemptId());
+    if (attempt !== base.refreshToken && attempt !== base.attempt) {
       // Committed before the refresh leaves: whoever presents this token again, after a lost answer, names the same
       // attempt, and the server answers with the rotation it made instead of revoking the session as reuse.
       const attempted = { ...base, attempt };

@@ -20,6 +20,8 @@ export interface AuthMode {
   presented(refreshToken: string): object;
   /** A sibling tab sharing `storage`. */
   sibling(storage: MemoryStorage): SiblingTab;
+  /** Whether a refresh notes its attempt id in the pair; cookie mode's rotation id names the attempt instead. */
+  readonly notesAttempts: boolean;
 }
 
 /** Tokens in storage, as the seed keeps them. */
@@ -30,6 +32,7 @@ const STORED_TOKENS: AuthMode = {
   stored: (pair) => pair,
   presented: (refreshToken) => ({ refreshToken }),
   sibling: (storage) => new SiblingTab(storage),
+  notesAttempts: true,
 };
 
 /** Cookie mode: the server sets the refresh token as a cookie; rotations are named `rt-n` after their `at-n` here. */
@@ -52,6 +55,7 @@ const COOKIE: AuthMode = {
   },
   presented: () => ({}),
   sibling: (storage) => new SiblingTab(storage, { cookieMode: true }),
+  notesAttempts: false,
 };
 
 export const AUTH_MODES: readonly AuthMode[] = [STORED_TOKENS, COOKIE];
