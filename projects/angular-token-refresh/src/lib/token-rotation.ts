@@ -72,12 +72,12 @@ export class TokenRotation {
       return stored.pair.accessToken;
     }
     // Or it rotated, but its access token never reached this tab (cookie mode): the cookie holds that rotation's
-    // refresh token, so the refresh goes on from the stored pair. Either way the stored pair is the one presented,
-    // with the attempt id that a tab which presented it before (this one before a reload, say) stored.
+    // refresh token, so the refresh goes on from the stored pair. Either way it names the attempt that whoever
+    // presented this token before (this tab before a reload, say) stored; in cookie mode the pair's refresh token is
+    // the rotation's own id, stored with it, and names the attempt itself.
     let base = stored.pair;
-    // In cookie mode the pair's refresh token is the id of this rotation alone, stored with it: it names the attempt.
     const attempt = this.cookieMode ? base.refreshToken : (base.attempt ?? newAttemptId());
-    if (attempt !== base.refreshToken && attempt !== base.attempt) {
+    if (!this.cookieMode && !base.attempt) {
       // Committed before the refresh leaves: whoever presents this token again, after a lost answer, names the same
       // attempt, and the server answers with the rotation it made instead of revoking the session as reuse.
       const attempted = { ...base, attempt };
