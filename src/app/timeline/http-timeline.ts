@@ -5,6 +5,9 @@ import { AUTH_ATTEMPT, AUTH_CONFIG, BYPASS_AUTH } from 'angular-token-refresh';
 /** A label for the timeline row of a request, e.g. its number in a batch. */
 export const REQUEST_LABEL = new HttpContextToken<string | null>(() => null);
 
+/** Set by the compare mode's textbook interceptor on the requests it sends again after a refresh. */
+export const TEXTBOOK_RETRY = new HttpContextToken<boolean>(() => false);
+
 /** What an HTTP attempt was, as the auth layer sees it. */
 export type TimelineKind = 'request' | 'replay' | 'retry' | 'refresh' | 'auth';
 
@@ -85,8 +88,14 @@ export class HttpTimeline {
   }
 
   private kindOf(req: HttpRequest<unknown>): TimelineKind {
+    if (req.url === this.refreshUrl) {
+      return 'refresh';
+    }
     if (req.context.get(BYPASS_AUTH)) {
-      return req.url === this.refreshUrl ? 'refresh' : 'auth';
+      return 'auth';
+    }
+    if (req.context.get(TEXTBOOK_RETRY)) {
+      return 'retry';
     }
     const attempt = req.context.get(AUTH_ATTEMPT);
     return attempt === 'first' || attempt === 'queued' ? 'request' : attempt;

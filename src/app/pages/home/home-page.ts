@@ -1,8 +1,9 @@
 import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { AuthService, REFRESH_TOKEN_COOKIE, TokenStore } from 'angular-token-refresh';
+import { AuthService, REFRESH_TOKEN_COOKIE, TokenPair, TokenStore } from 'angular-token-refresh';
 
+import { InterceptorChoice } from '../../compare/interceptor-choice';
 import { HttpTimeline, REQUEST_LABEL } from '../../timeline/http-timeline';
 import { RequestTimeline } from '../../timeline/request-timeline';
 import { AuthEventHistory } from './auth-event-history';
@@ -36,6 +37,7 @@ export class HomePage {
   private readonly store = inject(TokenStore);
   private readonly destroyRef = inject(DestroyRef);
   protected readonly timeline = inject(HttpTimeline);
+  protected readonly interceptor = inject(InterceptorChoice);
 
   protected readonly maxRequests = MAX_REQUESTS;
   /** Where this build keeps the refresh token: in an HttpOnly cookie (cookie mode), or in IndexedDB with the pair. */
@@ -85,18 +87,33 @@ export class HomePage {
     }
   }
 
+  protected setInterceptor(value: string): void {
+    this.interceptor.set(value === 'textbook' ? 'textbook' : 'library');
+    this.timeline.reset();
+    this.responses.set([]);
+  }
+
   // The demo's stand-in for an access token the server stopped accepting: same session, a token it refuses.
-  protected async breakAccessToken(): Promise<void> {
-    const pair = this.store.tokens();
-    if (pair) {
-      this.breaking.set(true);
-      await this.store.replace(pair, { ...pair, accessToken: 'broken-access-token' });
-      this.breaking.set(false);
-    }
+  protected breakAccessToken(): Promise<void> {
+    return this.breakTokens({ accessToken: 'broken-access-token' });
+  }
+
+  // And for a session the server ended: the refresh token is refused too, so the refresh fails.
+  protected breakBothTokens(): Promise<void> {
+    return this.breakTokens({ accessToken: 'broken-access-token', refreshToken: 'revoked-refresh-token' });
   }
 
   protected signOut(): void {
     this.auth.signOut();
+  }
+
+  private async breakTokens(broken: Partial<TokenPair>): Promise<void> {
+    const pair = this.store.tokens();
+    if (pair) {
+      this.breaking.set(true);
+      await this.store.replace(pair, { ...pair, ...broken });
+      this.breaking.set(false);
+    }
   }
 
   private get(url: string, label: string) {
