@@ -14,10 +14,14 @@ import { Observable, catchError, isObservable, switchMap } from 'rxjs';
 import { AUTH_CONFIG } from './auth-config';
 import { AuthAttempt, AuthSend, AuthService } from './auth-service';
 import { BYPASS_AUTH } from './bypass-auth';
+import { SetupCheck } from './setup-check';
 import { APP_ORIGIN, isTrustedUrl } from './trusted-url';
 
 /** Which send of a request this is; set on resends only, so a first send keeps its own context. For logs and metrics. */
 export const AUTH_ATTEMPT = new HttpContextToken<AuthAttempt>(() => 'first');
+
+// Production builds define it as false, and drop the development checks it guards.
+declare const ngDevMode: unknown;
 
 /**
  * Adds the bearer token to same-origin and `apiOrigins` requests, and resends a request refused for its token as
@@ -25,6 +29,9 @@ export const AUTH_ATTEMPT = new HttpContextToken<AuthAttempt>(() => 'first');
  * On the server (`@angular/ssr`) it leaves every request alone.
  */
 export const authInterceptor: HttpInterceptorFn = (req, next) => {
+  if (typeof ngDevMode === 'undefined' || ngDevMode) {
+    inject(SetupCheck).interceptorRan();
+  }
   const auth = inject(AuthService);
   const config = inject(AUTH_CONFIG);
   const appOrigin = inject(APP_ORIGIN);

@@ -11,8 +11,12 @@ import { OAuth2Options, oauth2Backend } from './oauth2-backend';
 import { inBrowser } from './platform';
 import { RefreshScheduler } from './refresh-scheduler';
 import { SESSION_END_HANDLER, SessionEndHandler } from './session-end';
+import { AUTH_CONFIGURED, SetupCheck } from './setup-check';
 import { TOKEN_STORAGE_WRAPPER, TokenStorage } from './token-storage';
 import { TokenStore } from './token-store';
+
+// Production builds define it as false, and drop the development checks it guards.
+declare const ngDevMode: unknown;
 
 /** The kinds of {@link AuthFeature}. */
 export type AuthFeatureKind = 'backend' | 'session-end';
@@ -36,10 +40,14 @@ export function provideAuth(config: Partial<AuthConfig> = {}, ...features: AuthF
   }
   return makeEnvironmentProviders([
     provideAuthConfig(config),
+    { provide: AUTH_CONFIGURED, useValue: true },
     features.map((feature) => feature.ɵproviders),
     provideAppInitializer(async () => {
       if (!inBrowser()) {
         return;
+      }
+      if (typeof ngDevMode === 'undefined' || ngDevMode) {
+        inject(SetupCheck).watchForInterceptor();
       }
       const scheduler = inject(RefreshScheduler);
       const auth = inject(AuthService);

@@ -1,6 +1,14 @@
 import { Provider } from '@angular/core';
 
-import { AUTH_EVENT_CHANNEL, LOCK_MANAGER, TAB_ID, TOKEN_CHANNEL, TOKEN_STORAGE, TabLockManager } from 'angular-token-refresh';
+import {
+  AUTH_EVENT_CHANNEL,
+  LOCK_MANAGER,
+  TAB_ID,
+  TOKEN_CHANNEL,
+  TOKEN_STORAGE,
+  TabLockManager,
+  ɵAUTH_CONFIGURED,
+} from 'angular-token-refresh';
 
 import { MemoryStorage } from './memory-storage';
 
@@ -12,5 +20,7 @@ export function provideAuthTesting(storage: MemoryStorage = new MemoryStorage(),
     { provide: LOCK_MANAGER, useValue: locks },
     { provide: AUTH_EVENT_CHANNEL, useValue: null },
     { provide: TAB_ID, useValue: 'test' },
+    // Specs that test the interceptor alone leave provideAuth out on purpose: no development warning for them.
+    { provide: ɵAUTH_CONFIGURED, useValue: true },
   ];
 }
