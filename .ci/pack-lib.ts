@@ -1,7 +1,9 @@
-// `npm run pack:lib`: builds the library (ng-packagr, production) and packs it into one tarball in dist/, whose path
+// `npm run pack:lib`: builds the library (ng-packagr, production, then its schematics) and packs it into one tarball in dist/, whose path
 // is the last line printed, so scripts can take it with `tail -1`.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+
+import { buildSchematics } from './build-schematics';
 
 /** Builds and packs the library; returns the tarball's absolute path. */
 export function packLibrary(): string {
@@ -13,6 +15,7 @@ export function packLibrary(): string {
     stdio: ['ignore', 2, 2],
     env: { ...process.env, NG_CLI_ANALYTICS: 'false' },
   });
+  buildSchematics();
   const packed = execFileSync(
     'npm',
     ['pack', join(root, 'dist/angular-token-refresh'), '--pack-destination', join(root, 'dist'), '--json'],

@@ -1,4 +1,4 @@
-// `npm test`: lints, type-checks, runs the server specs, the Karma unit specs and the Playwright e2e suite,
+// `npm test`: lints, type-checks, runs the server specs, the schematic specs, the Karma unit specs and the Playwright e2e suite,
 // then prints one line that sums them all: "N passed, N failed".
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -44,7 +44,7 @@ const suites: Suite[] = [
     command: ['npm', 'run', '--silent', 'lint'],
   },
   {
-    name: 'type check (server, e2e, bench, .ci)',
+    name: 'type check (server, e2e, bench, .ci, schematics)',
     command: ['npm', 'run', '--silent', 'typecheck'],
   },
   {
@@ -52,6 +52,19 @@ const suites: Suite[] = [
     command: [node, '--import', 'tsx', 'node_modules/jasmine/bin/jasmine.js', '--config=server/jasmine.json'],
     env: { SPEC_COUNTS_FILE: reportFile },
     // Pending specs did not pass, so they are not counted as passed.
+    count: counts,
+  },
+  {
+    // `ng add`: the schematic on workspaces made by @schematics/angular (standalone and NgModule), edge cases and refusals.
+    name: 'schematic specs',
+    command: [
+      node,
+      '--import',
+      'tsx',
+      'node_modules/jasmine/bin/jasmine.js',
+      '--config=projects/angular-token-refresh/schematics/jasmine.json',
+    ],
+    env: { SPEC_COUNTS_FILE: reportFile },
     count: counts,
   },
   {

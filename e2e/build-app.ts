@@ -2,14 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { packLibrary } from '../.ci/pack-lib';
 import { buildConsumerApps, consumerBuild } from './consumer-app';
+import { buildNgAddApps, ngAddApp } from './ng-add-apps';
 
 /** The demo built in cookie mode (`npm run build:cookie`), for the cookie-mode specs to serve. */
 export const DEMO_COOKIE_DIR = join(__dirname, '..', 'dist/demo-cookie/browser');
 
 /**
- * Before the suite: builds the demo app (production) in both modes, and packs the library into the separate consumer apps (Angular 20, 21
- * and 22) and builds those; E2E_SKIP_BUILD=1 keeps builds that exist.
+ * Before the suite: builds the demo app (production) in both modes, packs the library into the separate consumer apps (Angular 20, 21
+ * and 22) and into apps made by `ng new` and set up by `ng add`, and builds those; E2E_SKIP_BUILD=1 keeps builds that exist.
  */
 export default async function buildApps(): Promise<void> {
   const root = join(__dirname, '..');
@@ -22,7 +24,10 @@ export default async function buildApps(): Promise<void> {
     const cookieBuild = ['build', 'demo', '--configuration=production,cookie', '--output-path=dist/demo-cookie'];
     execFileSync(process.execPath, [ng, ...cookieBuild], { cwd: root, stdio: 'inherit' });
   }
-  if (!skip || !existsSync(join(consumerBuild(22, 'module'), 'index.html'))) {
-    await buildConsumerApps();
+  const built = [join(consumerBuild(22, 'module'), 'index.html'), join(ngAddApp('module-zone').browser, 'index.html')];
+  if (!skip || !built.every((file) => existsSync(file))) {
+    const tarball = packLibrary();
+    await buildConsumerApps(tarball);
+    await buildNgAddApps(tarball);
   }
 }

@@ -58,8 +58,7 @@ export function consumerBuild(major: AngularMajor, style: AppStyle): string {
  * which installs its own Angular, CLI and TypeScript beside the tarball with a plain `npm install`, so an
  * unsupported peer range fails as it would for a user. Their installs run while the first app builds.
  */
-export async function buildConsumerApps(): Promise<void> {
-  const tarball = packLibrary();
+export async function buildConsumerApps(tarball = packLibrary()): Promise<void> {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const others = ([20, 22] as const).map((major) => {
     const app = prepare(`consumer-app-ng${major}`, readme);
