@@ -44,6 +44,10 @@ const suites: Suite[] = [
     command: ['npm', 'run', '--silent', 'lint'],
   },
   {
+    name: 'docs (links, shared snippets)',
+    command: [node, '--import', 'tsx', '.ci/check-docs.ts'],
+  },
+  {
     name: 'type check (server, e2e, bench, .ci, schematics)',
     command: ['npm', 'run', '--silent', 'typecheck'],
   },

@@ -1,4 +1,4 @@
-/** One part of the benchmark: a table for the console and the README, notes under it, and raw data for results.json. */
+/** One part of the benchmark: a table for the console and docs/performance.md, notes under it, and raw data for results.json. */
 export interface PartResult {
   readonly title: string;
   readonly headers: readonly string[];
@@ -7,7 +7,7 @@ export interface PartResult {
   readonly data: unknown;
 }
 
-/** Renders a part as a Markdown heading, table and bullet notes, so the output pastes into the README unchanged. */
+/** Renders a part as a Markdown heading, table and bullet notes, so the output pastes into docs/performance.md unchanged. */
 export function formatPart(part: PartResult): string {
   const widths = part.headers.map((header, column) => Math.max(header.length, ...part.rows.map((row) => row[column].length)));
   const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;

@@ -156,7 +156,7 @@ test.describe('compare mode: the textbook interceptor beside this library, again
   });
 });
 
-/** Saves the two timelines next to each other, for the README. */
+/** Saves the two timelines next to each other, as docs/compare-mode.png shows them. */
 async function sideBySide(page: Page, shots: Partial<Record<Interceptor, Buffer>>, name: string): Promise<void> {
   const image = (label: string, shot: Buffer | undefined) =>
     `<figure><figcaption>${label}</figcaption><img src="data:image/png;base64,${shot?.toString('base64')}"></figure>`;
@@ -167,6 +167,6 @@ async function sideBySide(page: Page, shots: Partial<Record<Interceptor, Buffer>
       image('angular-token-refresh', shots.library),
   );
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.setViewportSize({ width: 2000, height: 900 });
+  await page.setViewportSize({ width: 1400, height: 900 });
   await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
 }

@@ -24,7 +24,7 @@ const test = base.extend<{ staticDir: string }>({
 });
 
 // The packed tarball, installed with npm into a separate app of each Angular major the package claims, in both app
-// styles, configured from the README's snippets and served by the token server like any static build.
+// styles, configured from the guides' snippets and served by the token server like any static build.
 for (const major of ANGULAR_MAJORS) {
   for (const style of Object.keys(STYLES) as AppStyle[]) {
     test.describe(`Angular ${major}, ${STYLES[style]}`, () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -15,13 +15,13 @@ const APP = join(ARTIFACTS, 'consumer-app');
 
 /** Where each build of the Angular 21 consumer app goes (`ng build` output directories). */
 export const CONSUMER_BUILDS = {
-  /** The README's install snippet: standalone, zoneless, functional interceptor, the bundled server's contract. */
+  /** The install snippet (README, Getting started): standalone, zoneless, functional interceptor, the bundled server's contract. */
   plain: join(APP, 'dist/plain'),
-  /** The README's NgModule snippet: `bootstrapModule`, zone.js, the class interceptor in HTTP_INTERCEPTORS. */
+  /** The NgModule snippet (Getting started): `bootstrapModule`, zone.js, the class interceptor in HTTP_INTERCEPTORS. */
   module: join(APP, 'dist/module'),
-  /** The README's OAuth 2.0 snippet, pointed at the test harness's own origin. */
+  /** The OAuth 2.0 snippet (Backends), pointed at the test harness's own origin. */
   oauth: join(APP, 'dist/oauth'),
-  /** The install snippet and the README's SSR recipe, built with `@angular/ssr`. */
+  /** The install snippet and the SSR recipe (Server-side rendering), built with `@angular/ssr`. */
   ssr: join(APP, 'dist/ssr'),
   /** The same on zone.js: the install snippet with `provideZoneChangeDetection()`, zone.js as a polyfill. */
   'ssr-zone': join(APP, 'dist/ssr-zone'),
@@ -52,14 +52,14 @@ export function consumerBuild(major: AngularMajor, style: AppStyle): string {
 }
 
 /**
- * Packs the library and builds the consumer apps from `e2e/consumer-app`, with their config files from the README's
+ * Packs the library and builds the consumer apps from `e2e/consumer-app`, with their config files from the guides'
  * snippets, as a team would: the Angular 21 app on this workspace's toolchain (Angular itself resolves from this
  * repository's node_modules, so there is one copy of it), in every build the tests use; and one app per other major,
  * which installs its own Angular, CLI and TypeScript beside the tarball with a plain `npm install`, so an
  * unsupported peer range fails as it would for a user. Their installs run while the first app builds.
  */
 export async function buildConsumerApps(tarball = packLibrary()): Promise<void> {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const readme = guides();
   const others = ([20, 22] as const).map((major) => {
     const app = prepare(`consumer-app-ng${major}`, readme);
     const { packages, node } = TOOLCHAINS[major];
@@ -79,7 +79,13 @@ export async function buildConsumerApps(tarball = packLibrary()): Promise<void> 
   }
 }
 
-/** Copies the template to `e2e/artifacts/<name>` and writes its config files from the README's snippets. */
+/** The README and the guides in docs/, where the snippets that configure the consumer apps are. */
+function guides(): string {
+  const docs = readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md'));
+  return [join(ROOT, 'README.md'), ...docs.map((name) => join(ROOT, 'docs', name))].map((file) => readFileSync(file, 'utf8')).join('\n');
+}
+
+/** Copies the template to `e2e/artifacts/<name>` and writes its config files from the guides' snippets. */
 function prepare(name: string, readme: string): string {
   const app = join(ARTIFACTS, name);
   rmSync(app, { recursive: true, force: true });
@@ -141,7 +147,7 @@ function angularPackages(angular: string, tooling: string, extra: Record<string,
 function snippet(readme: string, firstLine: string): string {
   const start = readme.indexOf('```ts\n' + firstLine);
   if (start < 0) {
-    throw new Error(`README has no \`\`\`ts block starting "${firstLine.trim()}"`);
+    throw new Error(`Neither the README nor docs/ has a \`\`\`ts block starting "${firstLine.trim()}"`);
   }
   const body = readme.slice(start + '```ts\n'.length);
   return body.slice(0, body.indexOf('```\n'));

@@ -29,9 +29,9 @@ const test = base.extend<object, { proxyUrl: string }>({
 test.use({ serverEnv: { TRUST_PROXY: '1', LOGIN_MAX_FAILURES: '3' }, ignoreHTTPSErrors: true });
 
 test.describe('the nginx configuration', () => {
-  test('is the one the README shows', () => {
+  test('is the one the guide to several instances shows', () => {
     const config = readFileSync(NGINX_CONFIG, 'utf8');
-    const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
+    const readme = readFileSync(join(__dirname, '../docs/several-instances.md'), 'utf8');
 
     const start = readme.indexOf('```nginx\n' + config.slice(0, config.indexOf('\n')));
     const shown = readme.slice(start + '```nginx\n'.length, readme.indexOf('```\n', start + 1));

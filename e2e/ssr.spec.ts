@@ -5,10 +5,10 @@ import { CONSUMER_BUILDS } from './consumer-app';
 import { expect, test as base } from './fixtures';
 import { watchForLoginPage } from './login-watch';
 
-/** The two server-rendered builds: the README's zoneless install snippet, and the same on zone.js. */
+/** The two server-rendered builds: the zoneless install snippet, and the same on zone.js. */
 const BUILDS = { ssr: 'zoneless', 'ssr-zone': 'zone.js' } as const;
 
-// The separate consumer app built with @angular/ssr and the README's recipe (`/login` on the server, guarded routes
+// The separate consumer app built with @angular/ssr and the recipe in docs/ssr.md (`/login` on the server, guarded routes
 // in the browser), run by its own Node server, which forwards /api and /authorization to the token server.
 for (const [build, changeDetection] of Object.entries(BUILDS) as [keyof typeof BUILDS, string][]) {
   const test = base.extend<object, { ssr: ListeningProcess }>({

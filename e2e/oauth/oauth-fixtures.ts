@@ -7,7 +7,7 @@ import { expect, storedTokens, test as base, writeStoredTokens } from '../fixtur
 import type { Stats } from './oauth-server';
 
 // withOAuth2 against a real authorization server nobody here wrote: oidc-provider, with rotateRefreshToken, which
-// revokes the whole grant when a used refresh token comes back. The separate consumer app, built from the README's
+// revokes the whole grant when a used refresh token comes back. The separate consumer app, built from the guides'
 // OAuth snippet, is served on the authorization server's origin; it opens its session with startSession.
 export const test = base.extend<object, { accessTokenTtl: number; oauth: ListeningProcess }>({
   accessTokenTtl: [60, { scope: 'worker', option: true }],

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { NGINX_MISSING, findNginx } from './find-nginx';
 import { CertificateFiles, createSelfSignedCertificate } from './self-signed-certificate';
 
-/** The configuration the README shows; the proxy runs it as it is, but for its addresses and certificate. */
+/** The configuration docs/several-instances.md shows; the proxy runs it as it is, but for its addresses and certificate. */
 export const NGINX_CONFIG = join(__dirname, '../../deploy/nginx/token-server.conf');
 
 /** nginx running in front of token servers; `stop()` ends it and deletes its files. */
