@@ -14,7 +14,7 @@ import { TOKEN_CHANNEL, TOKEN_STORAGE } from './token-storage';
 const SIGNED_IN = { sessionId: 's1', userId: 'u1', userName: 'demo', accessToken: 'at-1', refreshToken: 'rt-1' };
 
 // Real requests to Karma's own server (its context page), so the browser's resource timing sees them as it does in an app.
-describe('the development warning for a forgotten piece of the setup', () => {
+describe('SetupCheck, in a development build', () => {
   let warn: jasmine.Spy;
 
   beforeEach(() => {
@@ -49,31 +49,37 @@ describe('the development warning for a forgotten piece of the setup', () => {
 
   const warnings = () => warn.calls.allArgs().map(([message]) => String(message));
 
-  it('names the missing interceptor once, with the line to add, when provideAuth has no interceptor', async () => {
-    const http = await app(provideHttpClient(), provideAuth());
+  describe('when provideAuth has no interceptor', () => {
+    it('names the missing interceptor once, with the line to add', async () => {
+      const http = await app(provideHttpClient(), provideAuth());
 
-    await send(http);
+      await send(http);
 
-    expect(warnings().length).toBe(1);
-    expect(warnings()[0]).toContain('authInterceptor has not seen any request');
-    expect(warnings()[0]).toContain('/context.html?setup-check=0');
-    expect(warnings()[0]).toContain('provideHttpClient(withInterceptors([authInterceptor]))');
+      expect(warnings().length).toBe(1);
+      expect(warnings()[0]).toContain('authInterceptor has not seen any request');
+      expect(warnings()[0]).toContain('/context.html?setup-check=0');
+      expect(warnings()[0]).toContain('provideHttpClient(withInterceptors([authInterceptor]))');
+    });
   });
 
-  it('names the missing provideAuth once when the interceptor runs without it', async () => {
-    const http = await app(provideHttpClient(withInterceptors([authInterceptor])));
+  describe('when the interceptor runs without provideAuth', () => {
+    it('names the missing provideAuth once', async () => {
+      const http = await app(provideHttpClient(withInterceptors([authInterceptor])));
 
-    await send(http);
+      await send(http);
 
-    expect(warnings().length).toBe(1);
-    expect(warnings()[0]).toContain('authInterceptor is in use, but provideAuth() is not');
+      expect(warnings().length).toBe(1);
+      expect(warnings()[0]).toContain('authInterceptor is in use, but provideAuth() is not');
+    });
   });
 
-  it('stays silent when both pieces are there', async () => {
-    const http = await app(provideHttpClient(withInterceptors([authInterceptor])), provideAuth());
+  describe('when both pieces are there', () => {
+    it('stays silent', async () => {
+      const http = await app(provideHttpClient(withInterceptors([authInterceptor])), provideAuth());
 
-    await send(http);
+      await send(http);
 
-    expect(warnings()).toEqual([]);
+      expect(warnings()).toEqual([]);
+    });
   });
 });

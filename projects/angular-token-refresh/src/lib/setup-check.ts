@@ -1,4 +1,4 @@
-import { Injectable, InjectionToken, inject } from '@angular/core';
+import { DestroyRef, Injectable, InjectionToken, inject } from '@angular/core';
 
 import { AngularZone } from './angular-zone';
 import { AUTH_CONFIG } from './auth-config';
@@ -19,6 +19,7 @@ export class SetupCheck {
   private readonly config = inject(AUTH_CONFIG);
   private readonly appOrigin = inject(APP_ORIGIN);
   private readonly zone = inject(AngularZone);
+  private readonly destroyRef = inject(DestroyRef);
   private interceptorSeen = false;
   private warned = false;
 
@@ -64,6 +65,7 @@ export class SetupCheck {
       }
     });
     this.zone.outside(() => observer.observe({ type: 'resource' }));
+    this.destroyRef.onDestroy(() => observer.disconnect());
   }
 
   private warnOnce(message: string): void {

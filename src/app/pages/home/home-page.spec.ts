@@ -97,7 +97,9 @@ describe('HomePage', () => {
       httpTesting.expectOne('/api/resources').flush(BODY);
       await flushStorage();
       const input = el().querySelector<HTMLInputElement>('input[type=number]')!;
-      const select = el().querySelector<HTMLSelectElement>('select')!;
+      const select = [...el().querySelectorAll('label')]
+        .find((label) => label.textContent?.includes('Server latency'))!
+        .querySelector('select')!;
 
       input.value = '5';
       input.dispatchEvent(new Event('input'));
@@ -110,7 +112,7 @@ describe('HomePage', () => {
       await flushStorage();
 
       expect(sent.map((req) => req.request.urlWithParams)).toEqual(
-        [0, 75, 150, 225, 300].map((d) => (d ? `/api/resources?delay=${d}` : '/api/resources')),
+        [0, 100, 200, 300, 400].map((d) => (d ? `/api/resources?delay=${d}` : '/api/resources')),
       );
     });
 
