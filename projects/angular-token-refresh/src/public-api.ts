@@ -28,5 +28,7 @@ export { LOCK_MANAGER } from './lib/tab-lock';
 export type { TabLockManager } from './lib/tab-lock';
 export { APP_ORIGIN } from './lib/trusted-url';
 export { RefreshRejected } from './lib/token-rotation';
+export { SignInError } from './lib/sign-in-error';
+export type { SignInErrorCode } from './lib/sign-in-error';
 // For angular-token-refresh/testing only: marks the auth layer as configured in specs that leave out provideAuth.
 export { AUTH_CONFIGURED as ɵAUTH_CONFIGURED } from './lib/setup-check';

@@ -16,6 +16,8 @@ export interface TokenSet {
   readonly userId?: string;
   /** The name to show for the signed-in user, where the server says. */
   readonly userName?: string;
+  /** The OpenID Connect ID token, where the server sent one: kept for RP-initiated logout (`id_token_hint`). */
+  readonly idToken?: string;
 }
 
 /**
@@ -38,6 +40,15 @@ export interface AuthBackend {
    * else (network, 5xx, timeouts) keeps it. Default: {@link isClientRejection}.
    */
   readonly isRefreshRejected?: (error: unknown) => boolean;
+  /** Where to send the browser to sign in (Authorization Code with PKCE), to come back to `returnUrl`; absent without such a flow. */
+  readonly authorizationUrl?: (returnUrl: string) => Promise<string>;
+  /**
+   * The sign-in that `url` completes when it is the redirect back from the authorization server, or `null` when it is
+   * not; rejects with a `SignInError`, having stored nothing, when the sign-in is refused.
+   */
+  readonly completeRedirect?: (url: string) => Promise<{ readonly tokens: TokenSet; readonly returnUrl: string } | null>;
+  /** Where to send the browser once signed out (RP-initiated logout, with the session's ID token), or `null`. */
+  readonly endSessionUrl?: (idToken: string | undefined) => Promise<string | null>;
 }
 
 /** The token server the auth layer talks to; by default the bundled server's contract, at the {@link AUTH_CONFIG} URLs. */

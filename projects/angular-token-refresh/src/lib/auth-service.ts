@@ -1,7 +1,8 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { EnvironmentInjector, Injectable, computed, inject, runInInjectionContext } from '@angular/core';
+import { DOCUMENT } from '@angular/common';
+import { EnvironmentInjector, Injectable, InjectionToken, computed, inject, runInInjectionContext, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { BehaviorSubject, Observable, first, from, map, of, shareReplay, switchMap, tap, throwError } from 'rxjs';
+import { BehaviorSubject, Observable, first, firstValueFrom, from, map, of, shareReplay, switchMap, tap, throwError, timeout } from 'rxjs';
 
 import { AngularZone } from './angular-zone';
 import { AUTH_BACKEND, TokenSet } from './auth-backend';
@@ -9,6 +10,7 @@ import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
 import { quietTimeout } from './quiet-timeout';
 import { SESSION_END_HANDLER } from './session-end';
+import { SignInError } from './sign-in-error';
 import { TokenPair, malformedAnswer, pairFromTokenSet } from './token-pair';
 import { RefreshRejected, TokenRotation, refreshTimedOut } from './token-rotation';
 import { TokenStore } from './token-store';
@@ -30,6 +32,18 @@ interface Refresh {
   joinedAt: number;
 }
 
+/** Sends the browser away from the app, to the authorization server; specs replace it. */
+export const LEAVE_APP = new InjectionToken<(url: string) => void>('LEAVE_APP', {
+  providedIn: 'root',
+  factory: () => {
+    const location = inject(DOCUMENT).location;
+    return (url) => location.assign(url);
+  },
+});
+
+/** How long sign-out waits for the revocation before it leaves for the authorization server's logout. */
+const REVOCATION_WAIT_MS = 5_000;
+
 /** Signs in and out, and decides what every request does about its token: the one refresh that 401s, timers and tabs share. */
 @Injectable({ providedIn: 'root' })
 export class AuthService {
@@ -41,6 +55,9 @@ export class AuthService {
   private readonly events = inject(AuthEvents);
   private readonly rotation = inject(TokenRotation);
   private readonly zone = inject(AngularZone);
+  private readonly document = inject(DOCUMENT);
+  private readonly leave = inject(LEAVE_APP);
+  private readonly signInFailure = signal<SignInError | null>(null);
 
   // The refresh state, and the only one: the refresh in flight, or null. It emits when a refresh starts, settles, or
   // becomes one that 401s wait for. It never errors or completes, so waiters can always rely on it.
@@ -48,6 +65,8 @@ export class AuthService {
 
   /** The signed-in user's name, or `null`. */
   readonly userName = computed(() => this.store.tokens()?.userName ?? null);
+  /** Why the last sign-in by redirect was refused, for the login page to show; `null` when it was not. */
+  readonly signInError = this.signInFailure.asReadonly();
 
   constructor() {
     this.store.sessionEnded$.pipe(takeUntilDestroyed()).subscribe(() => this.sessionEnded('other-tab'));
@@ -77,11 +96,57 @@ export class AuthService {
     return pair;
   }
 
-  /** Ends the session at the user's request: best-effort logout call, then local sign-out. */
+  /**
+   * Signs in by redirect (OAuth 2.0 Authorization Code with PKCE, `withOAuth2({ issuer, … })`): the browser leaves for
+   * the authorization server, and comes back to `returnUrl` (a path of this app) signed in, or to the login page with
+   * {@link signInError} set.
+   */
+  async signInWithRedirect(options: { readonly returnUrl?: string } = {}): Promise<void> {
+    if (!this.backend.authorizationUrl) {
+      throw new Error('This backend has no sign-in by redirect: configure withOAuth2({ issuer, clientId })');
+    }
+    this.signInFailure.set(null);
+    this.leave(await this.backend.authorizationUrl(appPath(options.returnUrl)));
+  }
+
+  /**
+   * Completes the redirect back from the authorization server when this page is one (provideAuth calls it before the
+   * first navigation). The address then becomes the return URL, or the login page with {@link signInError} set.
+   */
+  async completeRedirect(): Promise<void> {
+    const callback = this.document.location.href;
+    let completed: Awaited<ReturnType<NonNullable<typeof this.backend.completeRedirect>>>;
+    try {
+      completed = (await this.backend.completeRedirect?.(callback)) ?? null;
+      if (completed) {
+        await this.startSession(completed.tokens);
+      }
+    } catch (error) {
+      this.signInFailure.set(
+        error instanceof SignInError
+          ? error
+          : new SignInError('invalid-response', 'The sign-in could not be completed; sign in again', String(error)),
+      );
+      this.replaceAddress(this.config.loginPath);
+      return;
+    }
+    if (completed) {
+      this.replaceAddress(appPath(completed.returnUrl));
+    }
+  }
+
+  /**
+   * Ends the session at the user's request: revokes the refresh token (best effort), signs out here and in every tab,
+   * then, where the authorization server offers it, leaves for its logout (RP-initiated logout).
+   */
   signOut(): void {
-    const refreshToken = this.store.refreshToken();
-    if (refreshToken) {
-      this.rotation.revoke(refreshToken);
+    const pair = this.store.tokens();
+    if (pair && this.backend.endSessionUrl) {
+      void this.signOutAtServer(pair);
+      return;
+    }
+    if (pair) {
+      this.rotation.revoke(pair.refreshToken);
     }
     this.endSession('user');
   }
@@ -184,6 +249,21 @@ export class AuthService {
     return refresh;
   }
 
+  // The page leaves right after, so the revocation is awaited (for a while) instead of fired and forgotten.
+  private async signOutAtServer(pair: TokenPair): Promise<void> {
+    const revoked = this.backend.signOut?.(pair.refreshToken).pipe(timeout(REVOCATION_WAIT_MS));
+    await (revoked ? firstValueFrom(revoked, { defaultValue: null }).catch(() => null) : null);
+    const logout = await this.backend.endSessionUrl?.(pair.idToken).catch(() => null);
+    this.endSession('user');
+    if (logout) {
+      this.leave(logout);
+    }
+  }
+
+  private replaceAddress(path: string): void {
+    this.document.defaultView?.history.replaceState(null, '', path);
+  }
+
   private sessionEnded(reason: SignOutReason): void {
     this.events.emit({ type: 'signed-out', reason });
     this.zone.inside(() => runInInjectionContext(this.injector, () => this.onSessionEnd(reason)));
@@ -199,6 +279,11 @@ function isTokenRejection(error: unknown): error is HttpErrorResponse {
   const challenge = error.headers?.get('WWW-Authenticate');
   const code = challenge ? /\berror="([^"]*)"/.exec(challenge)?.[1] : undefined;
   return code === undefined || code === 'invalid_token';
+}
+
+/** `url` if it is a path of this app, `/` otherwise: a return URL never leads off the origin. */
+function appPath(url: string | undefined): string {
+  return url && /^\/(?![/\\])/.test(url) ? url : '/';
 }
 
 /** A new session's id: random, and unique among the tabs of this origin. */

@@ -1,3 +1,4 @@
+import { DOCUMENT } from '@angular/common';
 import { HttpClient } from '@angular/common/http';
 import { EnvironmentProviders, Provider, inject, makeEnvironmentProviders, provideAppInitializer } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
@@ -52,6 +53,9 @@ export function provideAuth(config: Partial<AuthConfig> = {}, ...features: AuthF
       const scheduler = inject(RefreshScheduler);
       const auth = inject(AuthService);
       const session = await inject(TokenStore).reload();
+      // The redirect back from the authorization server is completed before the first navigation, so the user lands
+      // on the page they asked for (or the login page, with the reason) without a flash of anything in between.
+      await auth.completeRedirect();
       if (session?.accessToken === '') {
         // A session whose access token no sibling tab had (cookie mode, after a reload): recover it before the first
         // navigation, so a guarded route waits for it instead of bouncing to the login page. Only a refused refresh
@@ -63,9 +67,13 @@ export function provideAuth(config: Partial<AuthConfig> = {}, ...features: AuthF
   ]);
 }
 
-/** Refreshes at an OAuth 2.0 token endpoint (RFC 6749 §6), and revokes on sign-out when a `revocationUrl` is given (RFC 7009). */
+/**
+ * An OAuth 2.0 authorization server: with `issuer`, sign-in by redirect (Authorization Code with PKCE, OpenID Connect
+ * when `openid` is in scope), refresh (RFC 6749 §6), revocation (RFC 7009) and RP-initiated logout, at the endpoints
+ * its metadata names; with `tokenUrl` alone, refresh only.
+ */
 export function withOAuth2(options: OAuth2Options): AuthFeature<'backend'> {
-  return withBackend(() => oauth2Backend(inject(HttpClient), options));
+  return withBackend(() => oauth2Backend(inject(HttpClient), options, inject(DOCUMENT).baseURI));
 }
 
 /** Talks to any other token server: `factory` runs in an injection context (so it may `inject(HttpClient)`) and returns the backend. */

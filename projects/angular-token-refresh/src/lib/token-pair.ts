@@ -19,6 +19,8 @@ export interface TokenPair {
    * that any tab, or this one after a reload, presents it again with the same id; absent until the first try.
    */
   readonly attempt?: string;
+  /** The OpenID Connect ID token of the sign-in, where there was one: for RP-initiated logout. */
+  readonly idToken?: string;
 }
 
 /** The longest token the auth layer stores or sends; longer ones would overflow common header limits (8 kB). */
@@ -29,14 +31,15 @@ export function parseTokenPair(value: unknown): TokenPair | null {
   if (typeof value !== 'object' || value === null) {
     return null;
   }
-  const { sessionId, userId, userName, accessToken, refreshToken, expiresAt, attempt } = value as Record<string, unknown>;
+  const { sessionId, userId, userName, accessToken, refreshToken, expiresAt, attempt, idToken } = value as Record<string, unknown>;
   if (
     !isId(sessionId) ||
     !isOptionalId(userId) ||
     !isOptionalId(userName) ||
     !(accessToken === '' || isSendableToken(accessToken)) ||
     !isSendableToken(refreshToken) ||
-    !(attempt === undefined || isAttemptId(attempt))
+    !(attempt === undefined || isAttemptId(attempt)) ||
+    !(idToken === undefined || isSendableToken(idToken))
   ) {
     return null;
   }
@@ -48,6 +51,7 @@ export function parseTokenPair(value: unknown): TokenPair | null {
     refreshToken,
     ...(typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? { expiresAt } : {}),
     ...(attempt === undefined ? {} : { attempt }),
+    ...(idToken === undefined ? {} : { idToken }),
   };
 }
 
@@ -65,7 +69,7 @@ export function pairFromTokenSet(set: unknown, sessionId: string, previous?: Tok
   if (typeof set !== 'object' || set === null) {
     return null;
   }
-  const { accessToken, refreshToken, expiresIn, userId, userName } = set as Record<string, unknown>;
+  const { accessToken, refreshToken, expiresIn, userId, userName, idToken } = set as Record<string, unknown>;
   if (expiresIn !== undefined && (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0)) {
     return null;
   }
@@ -76,6 +80,8 @@ export function pairFromTokenSet(set: unknown, sessionId: string, previous?: Tok
     userName: previous ? previous.userName : userName,
     accessToken,
     refreshToken: refreshToken ?? previous?.refreshToken,
+    // A refresh may bring a new ID token (OpenID Connect Core §12.2); without one, the sign-in's stays.
+    idToken: idToken ?? previous?.idToken,
     // Measured on this device's clock from the moment of receipt, so server clock skew cannot shift it.
     expiresAt: expiresIn === undefined ? undefined : receivedAt + expiresIn * 1000,
   });
