@@ -21,6 +21,8 @@ export const CONSUMER_BUILDS = {
   module: join(APP, 'dist/module'),
   /** The OAuth 2.0 snippet (Backends), pointed at the test harness's own origin. */
   oauth: join(APP, 'dist/oauth'),
+  /** The OAuth 2.0 sign-in snippet (Backends): discovery and the code flow, against the harness's issuer. */
+  'oauth-code': join(APP, 'dist/oauth-code'),
   /** The install snippet and the SSR recipe (Server-side rendering), built with `@angular/ssr`. */
   ssr: join(APP, 'dist/ssr'),
   /** The same on zone.js: the install snippet with `provideZoneChangeDetection()`, zone.js as a polyfill. */
@@ -102,6 +104,13 @@ function prepare(name: string, readme: string): string {
   writeFileSync(
     join(app, 'src/app/app.config.oauth.ts'),
     snippet(readme, '// src/app/app.config.ts (OAuth 2.0)\n').replaceAll('https://auth.example.com', ''),
+  );
+  // The one edit for the code flow: the issuer and the app are the harness's origin, known only at run time.
+  writeFileSync(
+    join(app, 'src/app/app.config.oauth-code.ts'),
+    snippet(readme, '// src/app/app.config.ts (OAuth 2.0 sign-in)\n')
+      .replaceAll("'https://auth.example.com/oidc'", '`${location.origin}/oidc`')
+      .replaceAll("'https://app.example.com/'", '`${location.origin}/`'),
   );
   writeFileSync(join(app, 'src/app/app.routes.server.ts'), snippet(readme, '// src/app/app.routes.server.ts\n'));
   writeFileSync(join(app, 'src/module/app-module.ts'), snippet(readme, '// src/app/app-module.ts (NgModule)\n'));

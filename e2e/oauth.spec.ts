@@ -14,6 +14,7 @@ test('20 staggered 401s make exactly one refresh at the token endpoint, and all 
     refresh: { succeeded: 1, failed: {} },
     grantsRevoked: 0,
     revocations: 0,
+    endSessions: 0,
   });
   expect((await storedTokens(page))?.refreshToken).not.toBe(before?.refreshToken);
 });
@@ -37,6 +38,7 @@ test('a planted stale refresh token causes one sign-out and no loop', async ({ p
     refresh: { succeeded: 0, failed: { invalid_grant: 1 } },
     grantsRevoked: 1,
     revocations: 0,
+    endSessions: 0,
   });
   expect(await storedTokens(page)).toBeNull();
   await expect(page).toHaveURL(/\/login/);

@@ -9,11 +9,13 @@ import type { Stats } from './oauth-server';
 // withOAuth2 against a real authorization server nobody here wrote: oidc-provider, with rotateRefreshToken, which
 // revokes the whole grant when a used refresh token comes back. The separate consumer app, built from the guides'
 // OAuth snippet, is served on the authorization server's origin; it opens its session with startSession.
-export const test = base.extend<object, { accessTokenTtl: number; oauth: ListeningProcess }>({
+export const test = base.extend<object, { accessTokenTtl: number; appBuild: 'oauth' | 'oauth-code'; oauth: ListeningProcess }>({
   accessTokenTtl: [60, { scope: 'worker', option: true }],
+  /** Which build of the consumer app the harness serves: refresh only (`startSession`), or sign-in by redirect. */
+  appBuild: ['oauth', { scope: 'worker', option: true }],
   oauth: [
-    async ({ accessTokenTtl }, use) => {
-      const env = { PORT: '0', STATIC_DIR: join(CONSUMER_BUILDS.oauth, 'browser'), ACCESS_TOKEN_TTL: String(accessTokenTtl) };
+    async ({ accessTokenTtl, appBuild }, use) => {
+      const env = { PORT: '0', STATIC_DIR: join(CONSUMER_BUILDS[appBuild], 'browser'), ACCESS_TOKEN_TTL: String(accessTokenTtl) };
       const server = await spawnListening(['--import', 'tsx', join(__dirname, 'oauth-server.ts')], env, join(__dirname, '../..'));
       try {
         await use(server);

@@ -20,9 +20,17 @@ export interface Stats {
   refresh: { succeeded: number; failed: Record<string, number> };
   grantsRevoked: number;
   revocations: number;
+  /** RP-initiated logouts the user confirmed. */
+  endSessions: number;
 }
 
-const emptyStats = (): Stats => ({ tokenRequests: {}, refresh: { succeeded: 0, failed: {} }, grantsRevoked: 0, revocations: 0 });
+const emptyStats = (): Stats => ({
+  tokenRequests: {},
+  refresh: { succeeded: 0, failed: {} },
+  grantsRevoked: 0,
+  revocations: 0,
+  endSessions: 0,
+});
 let stats = emptyStats();
 
 const bump = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
@@ -38,17 +46,20 @@ function createProvider(issuer: string, accessTokenTtl: number): Provider {
       {
         client_id: CLIENT_ID,
         token_endpoint_auth_method: 'none',
-        grant_types: ['refresh_token', TEST_GRANT],
-        response_types: [],
+        grant_types: ['authorization_code', 'refresh_token', TEST_GRANT],
+        response_types: ['code'],
         // The app's own callback, on this origin: oidc-provider lets browsers call the token endpoint from its origin only.
         redirect_uris: [`${new URL(issuer).origin}/callback`],
+        post_logout_redirect_uris: [`${new URL(issuer).origin}/`],
       },
     ],
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test', use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    scopes: ['openid', 'offline_access', SCOPE],
-    findAccount: async (_ctx: unknown, accountId: string) => ({ accountId, claims: () => ({ sub: accountId }) }),
-    features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
+    scopes: ['openid', 'offline_access', 'profile', SCOPE],
+    findAccount: async (_ctx: unknown, accountId: string) => ({ accountId, claims: () => ({ sub: accountId, name: accountId }) }),
+    claims: { openid: ['sub'], profile: ['name'] },
+    // Its own login and consent pages: any user name, any password. PKCE is required of public clients by default.
+    features: { devInteractions: { enabled: true }, revocation: { enabled: true }, rpInitiatedLogout: { enabled: true } },
     rotateRefreshToken: true,
     issueRefreshToken,
     ttl: { AccessToken: accessTokenTtl, RefreshToken: 86_400, Grant: 86_400 },
@@ -81,6 +92,7 @@ function createProvider(issuer: string, accessTokenTtl: number): Provider {
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
     await next();
     if (ctx.oidc?.route === 'revocation') stats.revocations++;
+    if (ctx.oidc?.route === 'end_session_confirm') stats.endSessions++;
     if (ctx.oidc?.route !== 'token') return;
     const grantType = String(ctx.oidc.params?.['grant_type'] ?? 'unknown');
     bump(stats.tokenRequests, grantType);

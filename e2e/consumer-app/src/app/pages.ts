@@ -15,17 +15,25 @@ import { AuthService } from 'angular-token-refresh';
       <label>Password <input name="password" type="password" [(ngModel)]="password" /></label>
       <button type="submit">Sign in</button>
     </form>
+    <button type="button" (click)="signInWithRedirect()">Sign in with the identity provider</button>
     <p data-testid="error">{{ error() }}</p>
+    @if (auth.signInError(); as refused) {
+      <p role="alert">{{ refused.message }}</p>
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class LoginPage {
-  private readonly auth = inject(AuthService);
+  protected readonly auth = inject(AuthService);
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
   protected userName = '';
   protected password = '';
   protected readonly error = signal('');
+
+  protected signInWithRedirect(): void {
+    void this.auth.signInWithRedirect({ returnUrl: this.route.snapshot.queryParamMap.get('returnUrl') ?? '/' });
+  }
 
   protected signIn(): void {
     this.auth.signIn(this.userName, this.password).subscribe({

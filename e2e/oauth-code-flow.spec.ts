@@ -1,0 +1,99 @@
+import { Page } from '@playwright/test';
+
+import { watchForLoginPage } from './login-watch';
+import { breakAccessToken, expect, send, stats, storedTokens, test } from './oauth/oauth-fixtures';
+
+// The consumer app built from the guide's sign-in snippet, against oidc-provider with PKCE required, rotating refresh
+// tokens and its own login and consent pages.
+test.use({ appBuild: 'oauth-code' });
+
+test.beforeEach(async ({ page }) => {
+  // oidc-provider's pages import web fonts; there is no network here, and nothing waits for them.
+  await page.route(/fonts\.(googleapis|gstatic)\.com/, (route) => route.abort());
+});
+
+/** Signs in as `account` through the authorization server's own pages, starting from the app's login page. */
+async function signInByRedirect(page: Page, account = 'ada'): Promise<string> {
+  let callback = '';
+  page.on('request', (request) => request.isNavigationRequest() && request.url().includes('/callback?') && (callback = request.url()));
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login\?returnUrl=%2F$/);
+  await page.getByRole('button', { name: 'Sign in with the identity provider' }).click();
+  await page.locator('input[name=login]').fill(account);
+  await page.locator('input[name=password]').fill('any password');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  const consent = page.getByRole('button', { name: 'Continue' });
+  if (await consent.isVisible({ timeout: 2_000 }).catch(() => false)) {
+    await consent.click();
+  }
+  await expect(page.getByRole('heading')).toHaveText(`Signed in as ${account}`);
+  return callback;
+}
+
+test('signs in by redirect, lands on the return URL without a flash of /login, and exchanges the code once', async ({ page }) => {
+  await page.request.post('/test/reset');
+  const loginSeen = await watchForLoginPage(page);
+  const callback = await signInByRedirect(page);
+
+  expect(new URL(callback).searchParams.get('code')).toBeTruthy();
+  await expect(page).toHaveURL(/\/$/);
+  // The document the authorization server sent the browser back to never showed the login page, however briefly.
+  expect(await loginSeen()).toEqual([]);
+  expect((await stats(page)).tokenRequests).toEqual({ authorization_code: 1 });
+  await send(page, 3, 0);
+  await expect(page.getByTestId('served')).toHaveText('3 served');
+  expect(await page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('angular-token-refresh.sign-in')))).toEqual(
+    [],
+  );
+});
+
+test('20 staggered 401s after a sign-in by redirect make exactly one refresh grant', async ({ page }) => {
+  await signInByRedirect(page);
+  await page.request.post('/test/reset');
+  await breakAccessToken(page);
+
+  await send(page, 20, 15);
+
+  await expect(page.getByTestId('served')).toHaveText('20 served');
+  expect(await stats(page)).toEqual(
+    expect.objectContaining({ tokenRequests: { refresh_token: 1 }, refresh: { succeeded: 1, failed: {} } }),
+  );
+});
+
+test('sign-out revokes the grant, then confirms the logout at the end-session endpoint and comes back', async ({ page }) => {
+  await signInByRedirect(page);
+  await page.request.post('/test/reset');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+
+  await expect(page).toHaveURL(/\/login\?returnUrl=%2F$/);
+  const after = await stats(page);
+  expect(after).toEqual(expect.objectContaining({ revocations: 1, endSessions: 1 }));
+  // Revoking the refresh token revokes its grant; the confirmed logout revokes the client's grants of that session too.
+  expect(after.grantsRevoked).toBeGreaterThan(0);
+  expect(await storedTokens(page)).toBeNull();
+});
+
+test('a sign-in the user cancels shows access_denied on the login page and stores nothing', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Sign in with the identity provider' }).click();
+  await page.getByRole('link', { name: /Cancel/ }).click();
+
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('alert')).toHaveText('The sign-in was refused (access_denied: End-User aborted interaction)');
+  expect(await storedTokens(page)).toBeNull();
+});
+
+test('a callback URL opened a second time, or with a forged state, is refused and stores nothing', async ({ page }) => {
+  const callback = await signInByRedirect(page);
+  await page.evaluate(() => indexedDB.deleteDatabase('angular-token-refresh.tokens'));
+
+  for (const url of [callback, callback.replace(/state=[^&]+/, 'state=forged')]) {
+    await page.goto(url);
+
+    await expect(page).toHaveURL(/\/login$/);
+    await expect(page.getByRole('alert')).toHaveText(/was not started in this tab, or was completed already/);
+    expect(await storedTokens(page)).toBeNull();
+  }
+});
