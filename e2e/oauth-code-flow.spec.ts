@@ -1,34 +1,9 @@
-import { Page } from '@playwright/test';
-
 import { watchForLoginPage } from './login-watch';
-import { breakAccessToken, expect, send, stats, storedTokens, test } from './oauth/oauth-fixtures';
+import { breakAccessToken, expect, send, signInByRedirect, stats, storedTokens, test } from './oauth/oauth-fixtures';
 
 // The consumer app built from the guide's sign-in snippet, against oidc-provider with PKCE required, rotating refresh
 // tokens and its own login and consent pages.
 test.use({ appBuild: 'oauth-code' });
-
-test.beforeEach(async ({ page }) => {
-  // oidc-provider's pages import web fonts; there is no network here, and nothing waits for them.
-  await page.route(/fonts\.(googleapis|gstatic)\.com/, (route) => route.abort());
-});
-
-/** Signs in as `account` through the authorization server's own pages, starting from the app's login page. */
-async function signInByRedirect(page: Page, account = 'ada'): Promise<string> {
-  let callback = '';
-  page.on('request', (request) => request.isNavigationRequest() && request.url().includes('/callback?') && (callback = request.url()));
-  await page.goto('/');
-  await expect(page).toHaveURL(/\/login\?returnUrl=%2F$/);
-  await page.getByRole('button', { name: 'Sign in with the identity provider' }).click();
-  await page.locator('input[name=login]').fill(account);
-  await page.locator('input[name=password]').fill('any password');
-  await page.getByRole('button', { name: 'Sign-in' }).click();
-  const consent = page.getByRole('button', { name: 'Continue' });
-  if (await consent.isVisible({ timeout: 2_000 }).catch(() => false)) {
-    await consent.click();
-  }
-  await expect(page.getByRole('heading')).toHaveText(`Signed in as ${account}`);
-  return callback;
-}
 
 test('signs in by redirect, lands on the return URL without a flash of /login, and exchanges the code once', async ({ page }) => {
   await page.request.post('/test/reset');

@@ -58,4 +58,27 @@ export async function send(page: Page, count: number, staggerMs: number): Promis
   await page.getByRole('button', { name: 'Send' }).click();
 }
 
+/**
+ * Signs in as `account` by redirect, through the authorization server's own login and consent pages, starting from the
+ * app's login page; resolves with the callback URL the browser came back to.
+ */
+export async function signInByRedirect(page: Page, account = 'ada'): Promise<string> {
+  // oidc-provider's pages import web fonts; there is no network here, and nothing waits for them.
+  await page.route(/fonts\.(googleapis|gstatic)\.com/, (route) => route.abort());
+  let callback = '';
+  page.on('request', (request) => request.isNavigationRequest() && request.url().includes('/callback?') && (callback = request.url()));
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login\?returnUrl=%2F$/);
+  await page.getByRole('button', { name: 'Sign in with the identity provider' }).click();
+  await page.locator('input[name=login]').fill(account);
+  await page.locator('input[name=password]').fill('any password');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  const consent = page.getByRole('button', { name: 'Continue' });
+  if (await consent.isVisible({ timeout: 2_000 }).catch(() => false)) {
+    await consent.click();
+  }
+  await expect(page.getByRole('heading')).toHaveText(`Signed in as ${account}`);
+  return callback;
+}
+
 export { expect, storedTokens };
