@@ -105,12 +105,14 @@ function prepare(name: string, readme: string): string {
     join(app, 'src/app/app.config.oauth.ts'),
     snippet(readme, '// src/app/app.config.ts (OAuth 2.0)\n').replaceAll('https://auth.example.com', ''),
   );
-  // The one edit for the code flow: the issuer and the app are the harness's origin, known only at run time.
+  // The one edit for the code flow: the issuer and the app are the harness's origin, and the API's origin is the test's,
+  // known only at run time.
   writeFileSync(
     join(app, 'src/app/app.config.oauth-code.ts'),
     snippet(readme, '// src/app/app.config.ts (OAuth 2.0 sign-in)\n')
       .replaceAll("'https://auth.example.com/oidc'", '`${location.origin}/oidc`')
-      .replaceAll("'https://app.example.com/'", '`${location.origin}/`'),
+      .replaceAll("'https://app.example.com/'", '`${location.origin}/`')
+      .replaceAll("'https://api.example.com'", "localStorage.getItem('consumer-app.api-origin') ?? 'https://api.example.com'"),
   );
   writeFileSync(join(app, 'src/app/app.routes.server.ts'), snippet(readme, '// src/app/app.routes.server.ts\n'));
   writeFileSync(join(app, 'src/module/app-module.ts'), snippet(readme, '// src/app/app-module.ts (NgModule)\n'));

@@ -1,4 +1,8 @@
+import { join } from 'node:path';
+
+import { spawnListening } from '../server/spawn-listening';
 import { watchForLoginPage } from './login-watch';
+import { API_AUDIENCE } from './oauth/api-audience';
 import { breakAccessToken, expect, send, signInByRedirect, stats, storedTokens, test } from './oauth/oauth-fixtures';
 
 // The consumer app built from the guide's sign-in snippet, against oidc-provider with PKCE required, rotating refresh
@@ -70,5 +74,38 @@ test('a callback URL opened a second time, or with a forged state, is refused an
     await expect(page).toHaveURL(/\/login$/);
     await expect(page.getByRole('alert')).toHaveText(/was not started in this tab, or was completed already/);
     expect(await storedTokens(page)).toBeNull();
+  }
+});
+
+test('the access token works at an API on another origin that verifies it against the JWKS, and is refreshed for it', async ({
+  page,
+  oauth,
+}) => {
+  // A resource server of its own, knowing only the issuer's JWKS URL: no shared secret, no introspection.
+  const api = await spawnListening(
+    ['--import', 'tsx', join(__dirname, '../server/jwks-resource-server.ts')],
+    {
+      JWKS_URL: `${oauth.url}/oidc/jwks`,
+      JWT_ISSUER: `${oauth.url}/oidc`,
+      JWT_AUDIENCE: API_AUDIENCE,
+      JWT_ALGS: 'RS256',
+      CORS_ORIGIN: oauth.url,
+    },
+    join(__dirname, '..'),
+  );
+  try {
+    await page.addInitScript((origin) => localStorage.setItem('consumer-app.api-origin', origin), api.url);
+    await signInByRedirect(page);
+
+    await page.getByRole('button', { name: 'Who am I' }).click();
+    await expect(page.getByTestId('whoami')).toHaveText('the API says: ada');
+
+    await page.request.post('/test/reset');
+    await breakAccessToken(page);
+    await page.getByRole('button', { name: 'Who am I' }).click();
+    await expect(page.getByTestId('whoami')).toHaveText('the API says: ada');
+    expect((await stats(page)).refresh).toEqual({ succeeded: 1, failed: {} });
+  } finally {
+    await api.stop();
   }
 });

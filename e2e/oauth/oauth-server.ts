@@ -6,6 +6,9 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 
 import express, { Request, Response } from 'express';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+
+import { API_AUDIENCE } from './api-audience';
 import Provider, { Client, errors, KoaContextWithOIDC } from 'oidc-provider';
 
 /** Grant type the tests use to obtain a first token pair for an account, without a browser login. */
@@ -40,7 +43,9 @@ const log = process.env['OAUTH_LOG'] ? (...args: unknown[]) => console.error('[o
 const issueRefreshToken = async (_ctx: unknown, client: Client) => client.grantTypeAllowed('refresh_token');
 
 function createProvider(issuer: string, accessTokenTtl: number): Provider {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  tokenIssuer = issuer;
+  publicJwks = createLocalJWKSet({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'test', alg: 'RS256' }] });
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -59,7 +64,23 @@ function createProvider(issuer: string, accessTokenTtl: number): Provider {
     findAccount: async (_ctx: unknown, accountId: string) => ({ accountId, claims: () => ({ sub: accountId, name: accountId }) }),
     claims: { openid: ['sub'], profile: ['name'] },
     // Its own login and consent pages: any user name, any password. PKCE is required of public clients by default.
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => API_AUDIENCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: SCOPE,
+          audience: API_AUDIENCE,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: accessTokenTtl,
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
+    },
     rotateRefreshToken: true,
     issueRefreshToken,
     ttl: { AccessToken: accessTokenTtl, RefreshToken: 86_400, Grant: 86_400 },
@@ -111,12 +132,21 @@ function createProvider(issuer: string, accessTokenTtl: number): Provider {
   return provider;
 }
 
+/** The provider's public key and issuer, for verifying its JWT access tokens as a resource server would. */
+let publicJwks: ReturnType<typeof createLocalJWKSet>;
+let tokenIssuer = '';
+
 /**
  * The account of a valid access token, or undefined: unknown, expired, or its grant revoked.
  * `find()` still returns tokens up to `clockTolerance` (15 s) past expiry, hence the explicit `isExpired` check.
  */
 async function accountOf(provider: Provider, authorization: string | undefined): Promise<string | undefined> {
   const value = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+  if (value?.split('.').length === 3) {
+    // A JWT access token (a code-flow sign-in): verified as any resource server would, by signature and claims.
+    const verified = await jwtVerify(value, publicJwks, { issuer: tokenIssuer, audience: API_AUDIENCE, typ: 'at+jwt' }).catch(() => null);
+    return verified?.payload.sub;
+  }
   const token = value ? await provider.AccessToken.find(value) : undefined;
   if (!token || token.isExpired || !token.grantId || !(await provider.Grant.find(token.grantId))) return undefined;
   return token.accountId;

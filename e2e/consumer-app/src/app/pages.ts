@@ -75,7 +75,9 @@ export class CallbackPage implements OnInit {
     <label>Stagger (ms) <input name="stagger" type="number" [(ngModel)]="stagger" /></label>
     <button type="button" (click)="send()">Send</button>
     <button type="button" (click)="auth.signOut()">Sign out</button>
+    <button type="button" (click)="whoAmI()">Who am I</button>
     <p data-testid="served">{{ served() }} served</p>
+    <p data-testid="whoami">{{ whoami() }}</p>
     <ol>
       @for (result of results(); track $index) {
         <li data-testid="result">{{ result }}</li>
@@ -91,7 +93,17 @@ export class HomePage {
   protected stagger = 0;
   protected readonly results = signal<string[]>([]);
   protected readonly served = signal(0);
+  /** What the API on another origin (the test's, where it names one) says about the access token. */
+  protected readonly whoami = signal('');
   private sent = 0;
+
+  protected whoAmI(): void {
+    const api = localStorage.getItem('consumer-app.api-origin');
+    this.http.get<{ sub: string }>(`${api}/whoami`).subscribe({
+      next: ({ sub }) => this.whoami.set(`the API says: ${sub}`),
+      error: (error: HttpErrorResponse) => this.whoami.set(`the API says: ${error.status}`),
+    });
+  }
 
   protected send(): void {
     for (let i = 0; i < this.count; i++) {
