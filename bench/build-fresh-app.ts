@@ -7,11 +7,15 @@ import { ngBuild } from './ng-build';
 
 const ROOT = join(__dirname, '..');
 
-/** Browser output directories of the fresh `ng new` app as generated, with `provideHttpClient()`, and with the library too. */
+/**
+ * Browser output directories of the fresh `ng new` app as generated, with `provideHttpClient()`, with the library
+ * too, and with the library signing in by redirect (`withOAuth2({ issuer })`).
+ */
 export interface FreshApps {
   readonly plain: string;
   readonly httpClient: string;
   readonly withAuth: string;
+  readonly withCodeFlow: string;
 }
 
 /** What each variant adds to the generated `app.config.ts`: imports, and providers after `provideRouter(routes)`. */
@@ -23,6 +27,14 @@ const VARIANTS = {
       "import { provideHttpClient, withInterceptors } from '@angular/common/http';\n" +
       "import { authInterceptor, provideAuth } from 'angular-token-refresh';\n",
     providers: ', provideAuth(), provideHttpClient(withInterceptors([authInterceptor]))',
+  },
+  withCodeFlow: {
+    imports:
+      "import { provideHttpClient, withInterceptors } from '@angular/common/http';\n" +
+      "import { authInterceptor, provideAuth, withOAuth2 } from 'angular-token-refresh';\n",
+    providers:
+      ", provideAuth({}, withOAuth2({ issuer: 'https://auth.example.com', clientId: 'fresh-app', scope: 'openid' }))" +
+      ', provideHttpClient(withInterceptors([authInterceptor]))',
   },
 };
 

@@ -47,17 +47,16 @@ function createProvider(issuer: string, accessTokenTtl: number): Provider {
   tokenIssuer = issuer;
   publicJwks = createLocalJWKSet({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'test', alg: 'RS256' }] });
   const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token', TEST_GRANT],
-        response_types: ['code'],
-        // The app's own callback, on this origin: oidc-provider lets browsers call the token endpoint from its origin only.
-        redirect_uris: [`${new URL(issuer).origin}/callback`],
-        post_logout_redirect_uris: [`${new URL(issuer).origin}/`],
-      },
-    ],
+    // The consumer app of the e2e suite, and the demo (`npm run start:oauth`): the same public client, twice.
+    clients: [CLIENT_ID, 'demo'].map((client_id) => ({
+      client_id,
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token', TEST_GRANT],
+      response_types: ['code'],
+      // The app's own callback, on this origin: oidc-provider lets browsers call the token endpoint from its origin only.
+      redirect_uris: [`${new URL(issuer).origin}/callback`],
+      post_logout_redirect_uris: [`${new URL(issuer).origin}/`],
+    })),
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test', use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     scopes: ['openid', 'offline_access', 'profile', SCOPE],
@@ -165,7 +164,7 @@ function createApp(provider: Provider, staticDir: string | undefined): express.E
       res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json({ error: 'invalid_token' });
       return;
     }
-    res.json({ resource: `protected resources, account: ${accountId}`, path: req.originalUrl });
+    res.json(`protected resources, account: ${accountId}`);
   });
 
   app.get('/test/stats', (_req, res) => void res.json(stats));
@@ -193,6 +192,9 @@ server.listen(Number(process.env['PORT'] || 0), host, () => {
   const origin = `http://${host}:${port}`;
   server.on('request', createApp(createProvider(`${origin}/oidc`, accessTokenTtl), staticDir));
   process.stdout.write(`listening on ${origin}\n`);
+  if (staticDir) {
+    process.stdout.write(`The app signs in at ${origin}/oidc: any user name, any password.\n`);
+  }
 });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

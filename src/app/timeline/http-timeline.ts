@@ -92,7 +92,8 @@ export class HttpTimeline {
       return 'refresh';
     }
     if (req.context.get(BYPASS_AUTH)) {
-      return 'auth';
+      // An OAuth 2.0 refresh goes to the token endpoint, with the grant in its form body.
+      return String(req.body ?? '').includes('grant_type=refresh_token') ? 'refresh' : 'auth';
     }
     if (req.context.get(TEXTBOOK_RETRY)) {
       return 'retry';

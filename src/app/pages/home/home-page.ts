@@ -3,6 +3,7 @@ import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signa
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { AuthService, REFRESH_TOKEN_COOKIE, TokenPair, TokenStore } from 'angular-token-refresh';
 
+import { SIGN_IN_BY_REDIRECT } from '../../auth-mode';
 import { InterceptorChoice } from '../../compare/interceptor-choice';
 import { HttpTimeline, REQUEST_LABEL } from '../../timeline/http-timeline';
 import { RequestTimeline } from '../../timeline/request-timeline';
@@ -42,6 +43,8 @@ export class HomePage {
   protected readonly maxRequests = MAX_REQUESTS;
   /** Where this build keeps the refresh token: in an HttpOnly cookie (cookie mode), or in IndexedDB with the pair. */
   protected readonly cookieMode = inject(REFRESH_TOKEN_COOKIE);
+  /** Whether the textbook interceptor can run here: it refreshes at the bundled server, with the refresh token in script. */
+  protected readonly canCompare = !this.cookieMode && !SIGN_IN_BY_REDIRECT;
   protected readonly userName = this.auth.userName;
   protected readonly resource = signal<string>('Loading…');
   protected readonly count = signal(3);

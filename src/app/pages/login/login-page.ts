@@ -4,6 +4,8 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { Router } from '@angular/router';
 import { AuthService } from 'angular-token-refresh';
 
+import { SIGN_IN_BY_REDIRECT } from '../../auth-mode';
+
 /** Sign-in form, prefilled with the demo credentials; returns to `returnUrl` on success. */
 @Component({
   selector: 'app-login-page',
@@ -13,7 +15,7 @@ import { AuthService } from 'angular-token-refresh';
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class LoginPage {
-  private readonly auth = inject(AuthService);
+  protected readonly auth = inject(AuthService);
   private readonly router = inject(Router);
 
   /** Where to go after signing in; bound from the query string. */
@@ -23,6 +25,8 @@ export class LoginPage {
     userName: ['demo', Validators.required],
     password: ['demo-password', Validators.required],
   });
+  /** Whether this build signs in at an authorization server instead of with the form. */
+  protected readonly byRedirect = SIGN_IN_BY_REDIRECT;
   protected readonly pending = signal(false);
   protected readonly error = signal<string | null>(null);
 
@@ -33,6 +37,10 @@ export class LoginPage {
         void this.router.navigateByUrl(safeReturnUrl(this.returnUrl()));
       }
     });
+  }
+
+  protected signInWithRedirect(): void {
+    void this.auth.signInWithRedirect({ returnUrl: safeReturnUrl(this.returnUrl()) });
   }
 
   protected signIn(): void {
