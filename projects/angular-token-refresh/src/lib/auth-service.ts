@@ -2,7 +2,7 @@ import { HttpErrorResponse } from '@angular/common/http';
 import { DOCUMENT } from '@angular/common';
 import { EnvironmentInjector, Injectable, InjectionToken, computed, inject, runInInjectionContext, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { BehaviorSubject, Observable, first, firstValueFrom, from, map, of, shareReplay, switchMap, tap, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, Observable, first, firstValueFrom, from, map, of, shareReplay, switchMap, tap, throwError } from 'rxjs';
 
 import { AngularZone } from './angular-zone';
 import { AUTH_BACKEND, TokenSet } from './auth-backend';
@@ -251,8 +251,10 @@ export class AuthService {
 
   // The page leaves right after, so the revocation is awaited (for a while) instead of fired and forgotten.
   private async signOutAtServer(pair: TokenPair): Promise<void> {
-    const revoked = this.backend.signOut?.(pair.refreshToken).pipe(timeout(REVOCATION_WAIT_MS));
-    await (revoked ? firstValueFrom(revoked, { defaultValue: null }).catch(() => null) : null);
+    const revoked = this.backend.signOut?.(pair.refreshToken);
+    // (A plain timer: rxjs's timeout would bring its scheduler classes into every app's initial bundle.)
+    const waited = new Promise((resolve) => setTimeout(resolve, REVOCATION_WAIT_MS));
+    await Promise.race([revoked ? firstValueFrom(revoked, { defaultValue: null }).catch(() => null) : null, waited]);
     const logout = await this.backend.endSessionUrl?.(pair.idToken).catch(() => null);
     this.endSession('user');
     if (logout) {
