@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { spawnListening } from '../server/spawn-listening';
 import { watchForLoginPage } from './login-watch';
 import { API_AUDIENCE } from './oauth/api-audience';
-import { breakAccessToken, expect, send, signInByRedirect, stats, storedTokens, test } from './oauth/oauth-fixtures';
+import { breakAccessToken, expect, loginAtProvider, send, signInByRedirect, stats, storedTokens, test } from './oauth/oauth-fixtures';
 
 // The consumer app built from the guide's sign-in snippet, against oidc-provider with PKCE required, rotating refresh
 // tokens and its own login and consent pages.
@@ -108,4 +108,57 @@ test('the access token works at an API on another origin that verifies it agains
   } finally {
     await api.stop();
   }
+});
+
+test('a reload that lost the verifier mid-login is refused and stores nothing', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Sign in with the identity provider' }).click();
+  await expect(page.locator('input[name=login]')).toBeVisible();
+  // The authorization server's page is on the app's origin here: its session storage is the one the app left.
+  await page.evaluate(() => sessionStorage.clear());
+  await loginAtProvider(page);
+
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('alert')).toHaveText(/was not started in this tab, or was completed already/);
+  expect(await storedTokens(page)).toBeNull();
+});
+
+for (const [claim, value] of [
+  ['aud', 'another-app'],
+  ['nonce', 'a-nonce-from-another-sign-in'],
+] as const) {
+  test(`an ID token with another ${claim} is refused and stores nothing`, async ({ page }) => {
+    // A token answer altered on its way: the ID token's claims are checked, whatever its signature says.
+    await page.route('**/oidc/token', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      if (body.id_token) {
+        const [header, payload, signature] = (body.id_token as string).split('.');
+        const claims = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), [claim]: value };
+        body.id_token = [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+      }
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Sign in with the identity provider' }).click();
+    await loginAtProvider(page);
+
+    await expect(page).toHaveURL(/\/login$/);
+    await expect(page.getByRole('alert')).toHaveText("The authorization server's answer was refused; sign in again");
+    expect(await storedTokens(page)).toBeNull();
+  });
+}
+
+test('two tabs that each start a sign-in keep their own state, and both land signed in', async ({ page, context }) => {
+  const other = await context.newPage();
+  for (const tab of [page, other]) {
+    await tab.goto('/');
+    await tab.getByRole('button', { name: 'Sign in with the identity provider' }).click();
+    await expect(tab.locator('input[name=login]')).toBeVisible();
+  }
+  for (const tab of [other, page]) {
+    await loginAtProvider(tab);
+    await expect(tab.getByRole('heading')).toHaveText('Signed in as ada');
+  }
+  await expect(page.getByRole('alert')).toHaveCount(0);
 });

@@ -70,6 +70,13 @@ export async function signInByRedirect(page: Page, account = 'ada'): Promise<str
   await page.goto('/');
   await expect(page).toHaveURL(/\/login\?returnUrl=%2F$/);
   await page.getByRole('button', { name: 'Sign in with the identity provider' }).click();
+  await loginAtProvider(page, account);
+  await expect(page.getByRole('heading')).toHaveText(`Signed in as ${account}`);
+  return callback;
+}
+
+/** Signs in as `account` on oidc-provider's own login page (any password), and consents where it asks. */
+export async function loginAtProvider(page: Page, account = 'ada'): Promise<void> {
   await page.locator('input[name=login]').fill(account);
   await page.locator('input[name=password]').fill('any password');
   await page.getByRole('button', { name: 'Sign-in' }).click();
@@ -77,8 +84,6 @@ export async function signInByRedirect(page: Page, account = 'ada'): Promise<str
   if (await consent.isVisible({ timeout: 2_000 }).catch(() => false)) {
     await consent.click();
   }
-  await expect(page.getByRole('heading')).toHaveText(`Signed in as ${account}`);
-  return callback;
 }
 
 export { expect, storedTokens };
