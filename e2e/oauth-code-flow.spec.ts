@@ -39,11 +39,20 @@ test('20 staggered 401s after a sign-in by redirect make exactly one refresh gra
   );
 });
 
-test('sign-out revokes the grant, then confirms the logout at the end-session endpoint and comes back', async ({ page }) => {
+test('a sign-in by redirect signs in a sibling tab; sign-out revokes the grant, ends every tab, and confirms at the end-session endpoint', async ({
+  page,
+  context,
+}) => {
+  const other = await context.newPage();
+  await other.goto('/');
+  await expect(other).toHaveURL(/\/login/);
   await signInByRedirect(page);
+  await other.goto('/');
+  await expect(other.getByRole('heading')).toHaveText('Signed in as ada');
   await page.request.post('/test/reset');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(other).toHaveURL(/\/login\?returnUrl=%2F$/);
   await page.getByRole('button', { name: 'Yes, sign me out' }).click();
 
   await expect(page).toHaveURL(/\/login\?returnUrl=%2F$/);
