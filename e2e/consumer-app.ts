@@ -23,6 +23,8 @@ export const CONSUMER_BUILDS = {
   oauth: join(APP, 'dist/oauth'),
   /** The OAuth 2.0 sign-in snippet (Backends): discovery and the code flow, against the harness's issuer. */
   'oauth-code': join(APP, 'dist/oauth-code'),
+  /** The same on zone.js. */
+  'oauth-code-zone': join(APP, 'dist/oauth-code-zone'),
   /** The install snippet and the SSR recipe (Server-side rendering), built with `@angular/ssr`. */
   ssr: join(APP, 'dist/ssr'),
   /** The same on zone.js: the install snippet with `provideZoneChangeDetection()`, zone.js as a polyfill. */
@@ -107,12 +109,14 @@ function prepare(name: string, readme: string): string {
   );
   // The one edit for the code flow: the issuer and the app are the harness's origin, and the API's origin is the test's,
   // known only at run time.
+  const codeFlow = snippet(readme, '// src/app/app.config.ts (OAuth 2.0 sign-in)\n')
+    .replaceAll("'https://auth.example.com/oidc'", '`${location.origin}/oidc`')
+    .replaceAll("'https://app.example.com/'", '`${location.origin}/`')
+    .replaceAll("'https://api.example.com'", "localStorage.getItem('consumer-app.api-origin') ?? 'https://api.example.com'");
+  writeFileSync(join(app, 'src/app/app.config.oauth-code.ts'), codeFlow);
   writeFileSync(
-    join(app, 'src/app/app.config.oauth-code.ts'),
-    snippet(readme, '// src/app/app.config.ts (OAuth 2.0 sign-in)\n')
-      .replaceAll("'https://auth.example.com/oidc'", '`${location.origin}/oidc`')
-      .replaceAll("'https://app.example.com/'", '`${location.origin}/`')
-      .replaceAll("'https://api.example.com'", "localStorage.getItem('consumer-app.api-origin') ?? 'https://api.example.com'"),
+    join(app, 'src/app/app.config.oauth-code-zone.ts'),
+    codeFlow.replaceAll('provideZonelessChangeDetection', 'provideZoneChangeDetection'),
   );
   writeFileSync(join(app, 'src/app/app.routes.server.ts'), snippet(readme, '// src/app/app.routes.server.ts\n'));
   writeFileSync(join(app, 'src/module/app-module.ts'), snippet(readme, '// src/app/app-module.ts (NgModule)\n'));

@@ -9,9 +9,12 @@ import type { Stats } from './oauth-server';
 // withOAuth2 against a real authorization server nobody here wrote: oidc-provider, with rotateRefreshToken, which
 // revokes the whole grant when a used refresh token comes back. The separate consumer app, built from the guides'
 // OAuth snippet, is served on the authorization server's origin; it opens its session with startSession.
-export const test = base.extend<object, { accessTokenTtl: number; appBuild: 'oauth' | 'oauth-code'; oauth: ListeningProcess }>({
+export const test = base.extend<
+  object,
+  { accessTokenTtl: number; appBuild: 'oauth' | 'oauth-code' | 'oauth-code-zone'; oauth: ListeningProcess }
+>({
   accessTokenTtl: [60, { scope: 'worker', option: true }],
-  /** Which build of the consumer app the harness serves: refresh only (`startSession`), or sign-in by redirect. */
+  /** Which build of the consumer app the harness serves: refresh only (`startSession`), or sign-in by redirect (zoneless, or on zone.js). */
   appBuild: ['oauth', { scope: 'worker', option: true }],
   oauth: [
     async ({ accessTokenTtl, appBuild }, use) => {
