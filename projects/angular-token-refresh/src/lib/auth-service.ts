@@ -253,8 +253,10 @@ export class AuthService {
   private async signOutAtServer(pair: TokenPair): Promise<void> {
     const revoked = this.backend.signOut?.(pair.refreshToken);
     // (A plain timer: rxjs's timeout would bring its scheduler classes into every app's initial bundle.)
-    const waited = new Promise((resolve) => setTimeout(resolve, REVOCATION_WAIT_MS));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise((resolve) => (timer = setTimeout(resolve, REVOCATION_WAIT_MS)));
     await Promise.race([revoked ? firstValueFrom(revoked, { defaultValue: null }).catch(() => null) : null, waited]);
+    clearTimeout(timer);
     const logout = await this.backend.endSessionUrl?.(pair.idToken).catch(() => null);
     this.endSession('user');
     if (logout) {

@@ -31,8 +31,9 @@ export interface OAuth2Options {
 const FORM = new HttpHeaders({ 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' });
 
 /**
- * An OAuth 2.0 token endpoint: refresh per RFC 6749 §6, revocation per RFC 7009. It has no password sign-in, which
- * RFC 9700 forbids: open the session with `AuthService.startSession` from tokens a code flow brought.
+ * An OAuth 2.0 authorization server: refresh per RFC 6749 §6, revocation per RFC 7009, and with an issuer sign-in by
+ * redirect and RP-initiated logout. It has no password sign-in, which RFC 9700 forbids; without an issuer, open the
+ * session with `AuthService.startSession` from tokens your own code flow brought.
  */
 export function oauth2Backend(http: HttpClient, options: OAuth2Options, baseUrl: string): AuthBackend {
   if (!options.issuer && !options.tokenUrl) {
@@ -76,7 +77,8 @@ export function oauth2Backend(http: HttpClient, options: OAuth2Options, baseUrl:
       completeRedirect: async (url: string) => {
         const callback = new URL(url);
         const expected = new URL(codeFlow.redirectUri);
-        if (callback.origin !== expected.origin || callback.pathname !== expected.pathname || !callback.searchParams.has('state')) {
+        const answered = ['code', 'error', 'state'].some((name) => callback.searchParams.has(name));
+        if (callback.origin !== expected.origin || callback.pathname !== expected.pathname || !answered) {
           return null;
         }
         const [flow, metadata] = await Promise.all([discovery.flow(), discovery.metadata().catch(unreachable)]);

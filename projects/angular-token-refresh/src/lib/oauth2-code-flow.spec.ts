@@ -155,6 +155,14 @@ describe('OAuth 2.0 sign-in by redirect (Authorization Code with PKCE, OpenID Co
       expect(Object.keys(sessionStorage).length).toBe(1);
     });
 
+    it('refuses a callback without a state', async () => {
+      await startSignIn();
+
+      await comeBack({ code: 'the-code' });
+
+      await expectRefused('unknown-state');
+    });
+
     it('refuses a callback URL opened a second time', async () => {
       const url = await startSignIn();
       const nonce = url.searchParams.get('nonce')!;
