@@ -44,7 +44,7 @@ for (const major of ANGULAR_MAJORS) {
         await expect(page.locator('html')).toHaveAttribute('data-zone', String(style === 'module'));
         await page.getByLabel('User name').fill('demo');
         await page.getByLabel('Password').fill('demo-password');
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         await expect(heading).toHaveText('Signed in as demo');
         // With 300-second tokens a proactive refresh is always ahead: its timer must not keep the app unstable.
         await expectStable(page);

@@ -45,7 +45,7 @@ for (const [build, changeDetection] of Object.entries(BUILDS) as [keyof typeof B
       await page.goto('/login');
       await page.getByLabel('User name').fill('demo');
       await page.getByLabel('Password').fill('demo-password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await expect(page.getByRole('heading')).toHaveText('Signed in as demo');
       await expect(stable).toHaveAttribute('data-stable', 'true', { timeout: 5_000 });
 
