@@ -1,6 +1,7 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import type { DPoPVerifier } from './auth/dpop';
 import { requireAuth } from './auth/require-auth';
 import type { AccessClaims, TokenService } from './auth/token-service';
 import { HttpError } from './http-error';
@@ -9,10 +10,10 @@ import { HttpError } from './http-error';
 export const MAX_DELAY_MS = 2000;
 
 /** The `/api` routes: the protected resource. */
-export function createApiRouter(tokens: TokenService): Router {
+export function createApiRouter(tokens: TokenService, dpop: DPoPVerifier): Router {
   const router = express.Router();
 
-  router.get('/resources', delay, requireAuth(tokens), (_req, res) => {
+  router.get('/resources', delay, requireAuth(tokens, dpop), (_req, res) => {
     const claims = res.locals['claims'] as AccessClaims;
     res.json(`protected resources, username: ${claims.name}`);
   });

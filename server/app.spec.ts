@@ -119,12 +119,12 @@ describe('createApp', () => {
       expect(response.headers['access-control-allow-headers']).toBe('authorization');
     });
 
-    it('exposes WWW-Authenticate so the client can read the error (P-42)', async () => {
+    it('exposes WWW-Authenticate and DPoP-Nonce so the client can read the error and the nonce (P-42, RFC 9449 §8)', async () => {
       const response = await request(testApp.app).get('/api/resources').set('Origin', 'http://localhost:4200');
 
       expect(response.status).toBe(401);
       expect(response.headers['access-control-allow-origin']).toBe('http://localhost:4200');
-      expect(response.headers['access-control-expose-headers']).toBe('WWW-Authenticate');
+      expect(response.headers['access-control-expose-headers']).toBe('WWW-Authenticate,DPoP-Nonce');
     });
 
     it('grants no CORS access to another origin', async () => {

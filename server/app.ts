@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 
 import { createApiRouter } from './api-routes';
 import { createAuthRouter } from './auth/auth-routes';
+import { DPoPVerifier } from './auth/dpop';
 import { PasswordHasher } from './auth/password-hasher';
 import type { SigningKeys } from './auth/signing-keys';
 import { TokenService } from './auth/token-service';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
     passwords: new PasswordHasher({ concurrency: config.hashConcurrency, queueLength: config.hashQueue }),
     now,
   });
+  const dpop = new DPoPVerifier({ config, redis: deps.redis, now });
 
   const app = express();
   // A hop count, never `true`: only the proxies we run may name the client's IP, or throttling is bypassed.
@@ -57,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   // Credentialed (cookie mode) only for CORS_ORIGINS: the cors package names no other origin in its answers.
-  app.use(cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['WWW-Authenticate'] }));
+  app.use(cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['WWW-Authenticate', 'DPoP-Nonce'] }));
   app.use(limitBody(MAX_BODY_BYTES), requireUtf8);
   app.use(express.json({ limit: MAX_BODY_BYTES }));
 
@@ -83,8 +85,8 @@ export function createApp(deps: AppDeps): Express {
       res.set('Cache-Control', 'public, max-age=300').json(keys.jwks());
     });
   }
-  app.use('/authorization', createAuthRouter({ config, tokens, redis: deps.redis, now }));
-  app.use('/api', createApiRouter(tokens));
+  app.use('/authorization', createAuthRouter({ config, tokens, dpop, redis: deps.redis, now }));
+  app.use('/api', createApiRouter(tokens, dpop));
   app.use(['/api', '/authorization'], notFound);
 
   const index = join(config.staticDir, 'index.html');

@@ -41,6 +41,12 @@ export interface Config {
   redisUrl: string | undefined;
   /** The prefix of this deployment's keys in Redis. */
   redisPrefix: string;
+  /** DPoP (RFC 9449): off, taken when a client sends a proof, or required of every client. */
+  dpop: DPoPMode;
+  /** DPoP nonces rotate every this many seconds; 0 asks for none. */
+  dpopNonceSeconds: number;
+  /** How old a DPoP proof's `iat` may be, and so how long its `jti` is remembered. */
+  dpopProofMaxAgeSeconds: number;
   /** How often expired sessions are deleted, in seconds (0: only at start-up). */
   sweepIntervalSeconds: number;
   /** Verified access tokens kept, so each is verified once (0: verify every request). */
@@ -51,6 +57,9 @@ export interface Config {
   /** The built Angular app; served with an SPA fallback when it holds an `index.html`. */
   staticDir: string;
 }
+
+/** Whether the server takes DPoP proofs (RFC 9449): never, when a client sends one, or always. */
+export type DPoPMode = 'off' | 'optional' | 'required';
 
 /** The algorithms access tokens may be signed with. */
 export type JwtAlg = 'HS256' | 'ES256';
@@ -98,6 +107,9 @@ export function loadConfig(env: Env): Config {
     hashQueue: integer(env, 'HASH_QUEUE', 32, 0, 10_000),
     verifyCacheSize: integer(env, 'VERIFY_CACHE_SIZE', 10_000, 0, 1_000_000),
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 3600, 0, 2_147_483),
+    dpop: oneOf(env, 'DPOP', 'off', ['off', 'optional', 'required']) as DPoPMode,
+    dpopNonceSeconds: integer(env, 'DPOP_NONCE_SECONDS', 0, 0, 86_400),
+    dpopProofMaxAgeSeconds: integer(env, 'DPOP_PROOF_MAX_AGE_SECONDS', 60, 1, 3600),
     redisUrl: raw(env, 'REDIS_URL'),
     redisPrefix: text(env, 'REDIS_PREFIX', 'atr:'),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),

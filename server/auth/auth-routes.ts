@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { HttpError } from '../http-error';
 import { throttleStore, type Redis } from '../throttle-store';
 import { clientKey } from './client-key';
+import type { DPoPVerifier } from './dpop';
 import { MAX_PASSWORD_BYTES } from './password-hasher';
 import { memoryAllowance, redisAllowance, type Turn } from './sign-in-allowance';
 import { ATTEMPT_HEADER, clearRefreshCookie, refreshTokenCookie, requireOwnOrigin, setRefreshCookie, wantsCookie } from './refresh-cookie';
@@ -25,26 +26,35 @@ export const MAX_REFRESH_TOKEN_LENGTH = 1024;
  * Cookie mode: a client that sends `Refresh-Token-Transport: cookie` gets the refresh token as an HttpOnly cookie
  * instead of in the body, and refresh and logout then read it from the cookie when the body has none.
  */
-export function createAuthRouter(deps: { config: Config; tokens: TokenService; redis?: Redis; now: () => number }): Router {
-  const { config, tokens, redis, now } = deps;
+export function createAuthRouter(deps: {
+  config: Config;
+  tokens: TokenService;
+  dpop: DPoPVerifier;
+  redis?: Redis;
+  now: () => number;
+}): Router {
+  const { config, tokens, dpop, redis, now } = deps;
   const router = express.Router();
+  const proof = dpopProof(dpop);
+  const jktOf = (res: Response) => res.locals['jkt'] as string | undefined;
 
-  // Malformed sign-ins are refused before the limiter: they cost no hashing, so they must not cost a key in it.
-  router.post('/token', readCredentials, signInLimiter(config, redis, now), async (req, res) => {
+  // Malformed sign-ins, and bad DPoP proofs, are refused before the limiter: they cost no hashing, so they must not
+  // cost a key in it.
+  router.post('/token', readCredentials, proof, signInLimiter(config, redis, now), async (req, res) => {
     const { userName, password } = res.locals['credentials'] as { userName: string; password: string };
     // A client that went away while its sign-in waited for a hashing slot is not hashed for.
     const gone = new AbortController();
     res.once('close', () => res.writableEnded || gone.abort());
-    const issued = await tokens.signIn(userName, password, gone.signal);
+    const issued = await tokens.signIn(userName, password, gone.signal, jktOf(res));
     res.set(NO_STORE).json(wantsCookie(req) ? await moveToCookie(res, issued) : issued);
   });
 
-  router.post('/refresh', ...refreshLimiter(config, redis), async (req, res) => {
+  router.post('/refresh', ...refreshLimiter(config, redis), proof, async (req, res) => {
     const { refreshToken, fromCookie } = readRefreshToken(req, config);
     const attempt = readAttempt(req);
     let issued: TokenResponse;
     try {
-      issued = await tokens.refresh(refreshToken, attempt);
+      issued = await tokens.refresh(refreshToken, attempt, jktOf(res));
     } catch (error) {
       // A cookie the server refuses is dead: remove it, so the browser stops sending it. Not while the database is
       // away: nothing was decided, and the same cookie may work in a moment.
@@ -54,9 +64,9 @@ export function createAuthRouter(deps: { config: Config; tokens: TokenService; r
     res.set(NO_STORE).json(fromCookie || wantsCookie(req) ? await moveToCookie(res, issued) : issued);
   });
 
-  router.post('/logout', async (req, res) => {
+  router.post('/logout', proof, async (req, res) => {
     const { refreshToken, fromCookie } = readRefreshToken(req, config);
-    await tokens.logout(refreshToken);
+    await tokens.logout(refreshToken, jktOf(res));
     if (fromCookie || wantsCookie(req)) clearRefreshCookie(res);
     res.status(204).end();
   });
@@ -76,6 +86,21 @@ export function createAuthRouter(deps: { config: Config; tokens: TokenService; r
 }
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/**
+ * Checks the request's DPoP proof (unless DPOP is off) and puts its key's thumbprint in `res.locals.jkt`; with
+ * DPOP=required a request without one is refused. With nonces on, every answer carries the nonce to use next.
+ */
+function dpopProof(dpop: DPoPVerifier): RequestHandler {
+  return async (req, res, next) => {
+    if (dpop.mode === 'off') return next();
+    if (dpop.usesNonces) res.set('DPoP-Nonce', dpop.currentNonce());
+    const jkt = await dpop.verify(req, 'token');
+    if (jkt === undefined && dpop.mode === 'required') throw dpop.refusal('token', 'invalid_dpop_proof', 'A DPoP proof is required');
+    res.locals['jkt'] = jkt;
+    next();
+  };
+}
 
 /** How often a sign-in waiting for its turn looks again, for turns that other instances give back. */
 const TURN_POLL_MS = 100;

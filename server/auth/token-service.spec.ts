@@ -96,6 +96,8 @@ describe('TokenService', () => {
         'revoke_reason',
         // The client's own id for its last refresh (a rotation id it made up), never a token.
         'last_attempt',
+        // The thumbprint of the session's DPoP public key: public, and useless without the private key.
+        'jkt',
       ]);
     });
   });

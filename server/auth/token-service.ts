@@ -14,7 +14,8 @@ export interface TokenResponse {
   userName: string;
   authorizationToken: string;
   refreshToken: string;
-  tokenType: 'Bearer';
+  /** `DPoP` when the access token is bound to a key (RFC 9449 §5), which the API then requires proofs of. */
+  tokenType: 'Bearer' | 'DPoP';
   expiresIn: number;
 }
 
@@ -25,6 +26,8 @@ export interface AccessClaims {
   sid: string;
   iat: number;
   exp: number;
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to. */
+  cnf?: { jkt: string };
 }
 
 /** The result of `verifyAccessToken`: the claims, or why the token is refused. */
@@ -76,8 +79,11 @@ export class TokenService {
     this.refreshKey = refreshTokenKey(deps.config.jwtSecret);
   }
 
-  /** Opens a new session for valid credentials; otherwise throws 401 `invalid_credentials`, the same for unknown users. */
-  async signIn(userName: string, password: string, signal?: AbortSignal): Promise<TokenResponse> {
+  /**
+   * Opens a new session for valid credentials; otherwise throws 401 `invalid_credentials`, the same for unknown users.
+   * `jkt` is the thumbprint of the DPoP key that proved the request: the session and its tokens are bound to it.
+   */
+  async signIn(userName: string, password: string, signal?: AbortSignal, jkt?: string): Promise<TokenResponse> {
     const { store, passwords } = this.deps;
     const user = await store.findUserByName(userName);
     const valid = await passwords.verify(password, user?.passwordHash, signal);
@@ -94,20 +100,24 @@ export class TokenService {
       userId: user.id,
       createdAt: now,
       expiresAt: now + this.deps.config.sessionTtlSeconds * 1000,
+      jkt: jkt ?? null,
     });
     if (!created) throw invalidCredentials();
-    return this.issueTokens(user.id, user.name, sessionId, 0, now + this.deps.config.sessionTtlSeconds * 1000);
+    return this.issueTokens(user.id, user.name, sessionId, 0, now + this.deps.config.sessionTtlSeconds * 1000, jkt);
   }
 
   /**
    * Rotates the session of `refreshToken`; a retired token revokes its session; any failure is 400 `invalid_grant`.
    * `attempt` is the client's id for this refresh: the same refresh again (same id, and the token it presented then)
    * is answered again instead of counting as reuse, because its first answer was lost on the way to the client.
+   * `jkt` is the thumbprint of the DPoP key that proved the request. A session bound to a key refreshes only with a
+   * proof of that key: without one it is refused, and nothing changes, whether the token is current or retired, since
+   * whoever lacks the key cannot use the token, and must not be able to end the session either.
    *
    * No lock is held: the rotation is a conditional UPDATE from the counter read. When another request, on any
    * instance, rotated first, the decision is made again on the row as it is now, where this token is retired.
    */
-  async refresh(refreshToken: string, attempt?: string): Promise<TokenResponse> {
+  async refresh(refreshToken: string, attempt?: string, jkt?: string): Promise<TokenResponse> {
     const parsed = this.parseRefreshToken(refreshToken);
     if (!parsed) throw invalidGrant();
 
@@ -120,7 +130,11 @@ export class TokenService {
       const now = this.deps.now();
       const session = await store.findSession(parsed.sessionId);
       if (!session || session.revokedAt !== null || now >= session.expiresAt) throw invalidGrant();
-      const issue = (counter: number) => this.issueTokens(session.userId, session.userName, session.id, counter, session.expiresAt);
+      if (session.jkt !== null && session.jkt !== jkt) throw otherKey();
+      // An unbound session (opened before DPoP was required, or without a proof) binds each access token to the key
+      // its refresh proved, if any.
+      const bindTo = session.jkt ?? jkt;
+      const issue = (counter: number) => this.issueTokens(session.userId, session.userName, session.id, counter, session.expiresAt, bindTo);
       if (parsed.counter === session.counter) {
         if (await store.advanceSession(session.id, session.counter, now, attempt ?? null)) return issue(session.counter + 1);
         continue;
@@ -146,10 +160,16 @@ export class TokenService {
     return session ? Math.max(0, Math.floor((session.expiresAt - this.deps.now()) / 1000)) : 0;
   }
 
-  /** Revokes the session of any authentic refresh token, current or retired; anything else is silently ignored. */
-  async logout(refreshToken: string): Promise<void> {
+  /**
+   * Revokes the session of any authentic refresh token, current or retired; anything else is silently ignored. A
+   * session bound to a DPoP key is ended only with a proof of that key (`jkt`), else 400 `invalid_grant`.
+   */
+  async logout(refreshToken: string, jkt?: string): Promise<void> {
     const parsed = this.parseRefreshToken(refreshToken);
-    if (parsed) await this.deps.store.revokeSession(parsed.sessionId, this.deps.now(), 'logout');
+    if (!parsed) return;
+    const session = await this.deps.store.findSession(parsed.sessionId);
+    if (session && session.jkt !== null && session.jkt !== jkt) throw otherKey();
+    await this.deps.store.revokeSession(parsed.sessionId, this.deps.now(), 'logout');
   }
 
   /**
@@ -184,7 +204,8 @@ export class TokenService {
       typeof claims.exp === 'number' &&
       typeof claims.sub === 'string' &&
       typeof claims.name === 'string' &&
-      typeof claims.sid === 'string';
+      typeof claims.sid === 'string' &&
+      (claims.cnf === undefined || typeof claims.cnf?.jkt === 'string');
     if (!isAccessToken) return { valid: false, reason: 'The access token is invalid' };
     this.verified.add(token, claims as AccessClaims);
     return { valid: true, claims: claims as AccessClaims };
@@ -197,7 +218,14 @@ export class TokenService {
     return typeof kid === 'string' ? this.keys.publicKey(kid) : undefined;
   }
 
-  private issueTokens(userId: string, userName: string, sessionId: string, counter: number, sessionExpiresAt: number): TokenResponse {
+  private issueTokens(
+    userId: string,
+    userName: string,
+    sessionId: string,
+    counter: number,
+    sessionExpiresAt: number,
+    jkt: string | undefined,
+  ): TokenResponse {
     const { config, now } = this.deps;
     const iat = Math.floor(now() / 1000);
     // No access token outlives its session's absolute lifetime.
@@ -212,13 +240,14 @@ export class TokenService {
       exp,
       iss: config.jwtIssuer,
       aud: config.jwtAudience,
+      ...(jkt ? { cnf: { jkt } } : {}),
     };
     return {
       userId,
       userName,
       authorizationToken: this.sign(claims),
       refreshToken: `${sessionId}.${counter}.${this.mac(sessionId, counter).toString('base64url')}`,
-      tokenType: 'Bearer',
+      tokenType: jkt ? 'DPoP' : 'Bearer',
       expiresIn: exp - iat,
     };
   }
@@ -253,6 +282,10 @@ export function refreshTokenKey(jwtSecret: string): Buffer {
 
 function invalidCredentials(): HttpError {
   return new HttpError(401, 'invalid_credentials', 'The user name or password is incorrect');
+}
+
+function otherKey(): HttpError {
+  return new HttpError(400, 'invalid_grant', 'The refresh token is bound to a DPoP key this request did not prove');
 }
 
 function invalidGrant(): HttpError {

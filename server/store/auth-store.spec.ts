@@ -80,7 +80,8 @@ for (const backend of BACKENDS) {
       await subject?.dispose();
     });
 
-    const openSession = (id: string, expiresAt = T0 + 60_000) => store.createSession({ id, userId: ADA.id, createdAt: T0, expiresAt });
+    const openSession = (id: string, expiresAt = T0 + 60_000) =>
+      store.createSession({ id, userId: ADA.id, createdAt: T0, expiresAt, jkt: null });
 
     describe('users', () => {
       it('inserts a name once, finds it by its exact name, and replaces a hash only if it is still the one read', async () => {
@@ -98,7 +99,7 @@ for (const backend of BACKENDS) {
     describe('sessions', () => {
       it('opens one for an existing user only, and reads it back with exact times as numbers', async () => {
         expect(await openSession('s1', T0 + 1_209_600_000)).toBeTrue();
-        expect(await store.createSession({ id: 's2', userId: 'nobody', createdAt: T0, expiresAt: T0 + 1 })).toBeFalse();
+        expect(await store.createSession({ id: 's2', userId: 'nobody', createdAt: T0, expiresAt: T0 + 1, jkt: null })).toBeFalse();
 
         expect(await store.findSession('s1')).toEqual({
           id: 's1',
@@ -111,8 +112,16 @@ for (const backend of BACKENDS) {
           revokedAt: null,
           revokeReason: null,
           lastAttempt: null,
+          jkt: null,
         });
         expect(await store.findSession('s2')).toBeUndefined();
+      });
+
+      it('keeps the DPoP key thumbprint a session was opened with', async () => {
+        const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+        expect(await store.createSession({ id: 's1', userId: ADA.id, createdAt: T0, expiresAt: T0 + 60_000, jkt })).toBeTrue();
+
+        expect((await store.findSession('s1'))?.jkt).toBe(jkt);
       });
 
       it('lets exactly one of 20 concurrent rotations from one counter win', async () => {

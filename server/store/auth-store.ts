@@ -18,6 +18,18 @@ export interface Session {
   revokeReason: string | null;
   /** The client's id for the refresh that moved the session to `counter`, if it gave one. */
   lastAttempt: string | null;
+  /** The JWK thumbprint of the DPoP key the session is bound to, or null for a bearer session. */
+  jkt: string | null;
+}
+
+/** What opening a session takes. */
+export interface NewSession {
+  id: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  /** The thumbprint of the DPoP key that proved the sign-in, or null. */
+  jkt: string | null;
 }
 
 /** Why a session was revoked. */
@@ -50,7 +62,7 @@ export interface AuthStore {
   insertUserIfMissing(user: User, createdAt: number): Promise<boolean>;
 
   /** Opens a session at counter 0 for a user who still exists; returns whether it did. */
-  createSession(session: { id: string; userId: string; createdAt: number; expiresAt: number }): Promise<boolean>;
+  createSession(session: NewSession): Promise<boolean>;
   /** Returns the session and its user's name, or undefined if either is gone. */
   findSession(id: string): Promise<Session | undefined>;
   /**

@@ -1,6 +1,14 @@
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 
-import { StoreUnavailableError, type AuthStore, type RevokeReason, type Session, type SigningKey, type User } from './auth-store';
+import {
+  StoreUnavailableError,
+  type AuthStore,
+  type NewSession,
+  type RevokeReason,
+  type Session,
+  type SigningKey,
+  type User,
+} from './auth-store';
 
 /** Schema steps, the same as sqlite-store.ts's; step i moves `schema_version` from i to i + 1. Append only. */
 const MIGRATIONS = [
@@ -34,6 +42,7 @@ const MIGRATIONS = [
      name  TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );`,
+  `ALTER TABLE sessions ADD COLUMN jkt TEXT;`,
 ];
 
 /** The advisory lock every instance takes to migrate, so of several starting at once one migrates and the rest wait. */
@@ -47,7 +56,7 @@ const TIMEOUT_MS = 5_000;
 
 const SESSION_COLUMNS = `s.id, s.user_id AS "userId", u.name AS "userName", s.counter::float8 AS counter,
   s.created_at::float8 AS "createdAt", s.expires_at::float8 AS "expiresAt", s.rotated_at::float8 AS "rotatedAt",
-  s.revoked_at::float8 AS "revokedAt", s.revoke_reason AS "revokeReason", s.last_attempt AS "lastAttempt"`;
+  s.revoked_at::float8 AS "revokedAt", s.revoke_reason AS "revokeReason", s.last_attempt AS "lastAttempt", s.jkt`;
 
 const KEY_COLUMNS = `kid, private_jwk AS "privateJwk", public_jwk AS "publicJwk", created_at::float8 AS "createdAt",
   retires_at::float8 AS "retiresAt"`;
@@ -97,10 +106,11 @@ export class PostgresStore implements AuthStore {
     return (await this.query(sql, [user.id, user.name, user.passwordHash, createdAt])).rowCount === 1;
   }
 
-  async createSession(session: { id: string; userId: string; createdAt: number; expiresAt: number }): Promise<boolean> {
-    const sql = `INSERT INTO sessions (id, user_id, counter, created_at, expires_at)
-                 SELECT $1, id, 0, $2, $3 FROM users WHERE id = $4`;
-    return (await this.query(sql, [session.id, session.createdAt, session.expiresAt, session.userId])).rowCount === 1;
+  async createSession(session: NewSession): Promise<boolean> {
+    const sql = `INSERT INTO sessions (id, user_id, counter, created_at, expires_at, jkt)
+                 SELECT $1, id, 0, $2, $3, $4 FROM users WHERE id = $5`;
+    const { id, createdAt, expiresAt, jkt, userId } = session;
+    return (await this.query(sql, [id, createdAt, expiresAt, jkt, userId])).rowCount === 1;
   }
 
   async findSession(id: string): Promise<Session | undefined> {

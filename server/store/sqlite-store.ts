@@ -2,7 +2,15 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { StoreUnavailableError, type AuthStore, type RevokeReason, type Session, type SigningKey, type User } from './auth-store';
+import {
+  StoreUnavailableError,
+  type AuthStore,
+  type NewSession,
+  type RevokeReason,
+  type Session,
+  type SigningKey,
+  type User,
+} from './auth-store';
 
 /** An open better-sqlite3 connection. */
 export type Db = Database.Database;
@@ -41,6 +49,8 @@ const MIGRATIONS = [
      name  TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );`,
+  // The thumbprint of the DPoP key the session was opened with: every refresh must prove that key.
+  `ALTER TABLE sessions ADD COLUMN jkt TEXT;`,
 ];
 
 /** The schema version this server writes. */
@@ -51,7 +61,7 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 const SESSION_COLUMNS = `s.id, s.user_id AS userId, u.name AS userName, s.counter, s.created_at AS createdAt,
   s.expires_at AS expiresAt, s.rotated_at AS rotatedAt, s.revoked_at AS revokedAt,
-  s.revoke_reason AS revokeReason, s.last_attempt AS lastAttempt`;
+  s.revoke_reason AS revokeReason, s.last_attempt AS lastAttempt, s.jkt`;
 
 const KEY_COLUMNS = 'kid, private_jwk AS privateJwk, public_jwk AS publicJwk, created_at AS createdAt, retires_at AS retiresAt';
 
@@ -99,10 +109,11 @@ export class SqliteStore implements AuthStore {
     return this.run(() => this.db.prepare(sql).run(user.id, user.name, user.passwordHash, createdAt).changes === 1);
   }
 
-  async createSession(session: { id: string; userId: string; createdAt: number; expiresAt: number }): Promise<boolean> {
-    const sql = `INSERT INTO sessions (id, user_id, counter, created_at, expires_at)
-                 SELECT ?, id, 0, ?, ? FROM users WHERE id = ?`;
-    return this.run(() => this.db.prepare(sql).run(session.id, session.createdAt, session.expiresAt, session.userId).changes === 1);
+  async createSession(session: NewSession): Promise<boolean> {
+    const sql = `INSERT INTO sessions (id, user_id, counter, created_at, expires_at, jkt)
+                 SELECT ?, id, 0, ?, ?, ? FROM users WHERE id = ?`;
+    const { id, createdAt, expiresAt, jkt, userId } = session;
+    return this.run(() => this.db.prepare(sql).run(id, createdAt, expiresAt, jkt, userId).changes === 1);
   }
 
   async findSession(id: string): Promise<Session | undefined> {
