@@ -2,7 +2,8 @@
  * angular-token-refresh: concurrent 401s share exactly one refresh of a rotating, single-use refresh token, across
  * every tab. This file is the whole public API of the main entry point.
  */
-export { provideAuth, withBackend, withOAuth2, withRefreshTokenCookie, withSessionEnd } from './lib/provide-auth';
+export { provideAuth, withBackend, withDPoP, withOAuth2, withRefreshTokenCookie, withSessionEnd } from './lib/provide-auth';
+export { DPOP, DPoPProofs } from './lib/dpop';
 export type { AuthFeature, AuthFeatureKind } from './lib/provide-auth';
 export { AUTH_CONFIG, DEFAULT_AUTH_CONFIG } from './lib/auth-config';
 export type { AuthConfig } from './lib/auth-config';

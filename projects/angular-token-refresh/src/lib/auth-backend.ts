@@ -4,6 +4,7 @@ import { Observable } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 import { bundledServerBackend } from './bundled-server-backend';
+import { DPOP } from './dpop';
 
 /** What a sign-in or refresh brings, in the one shape the auth layer stores whatever the server's wire format. */
 export interface TokenSet {
@@ -54,7 +55,7 @@ export interface AuthBackend {
 /** The token server the auth layer talks to; by default the bundled server's contract, at the {@link AUTH_CONFIG} URLs. */
 export const AUTH_BACKEND = new InjectionToken<AuthBackend>('AUTH_BACKEND', {
   providedIn: 'root',
-  factory: () => bundledServerBackend(inject(HttpClient), inject(AUTH_CONFIG)),
+  factory: () => bundledServerBackend(inject(HttpClient), inject(AUTH_CONFIG), inject(DPOP)),
 });
 
 /** Whether the refresh token is an HttpOnly cookie (cookie mode, `withRefreshTokenCookie()`); then no token is ever stored. */

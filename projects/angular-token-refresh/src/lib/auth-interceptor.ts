@@ -1,19 +1,22 @@
 import {
   HttpContext,
   HttpContextToken,
+  HttpErrorResponse,
   HttpEvent,
   HttpHandler,
   HttpHandlerFn,
   HttpInterceptor,
   HttpInterceptorFn,
   HttpRequest,
+  HttpResponse,
 } from '@angular/common/http';
 import { EnvironmentInjector, Injectable, inject, runInInjectionContext } from '@angular/core';
-import { Observable, catchError, isObservable, switchMap } from 'rxjs';
+import { Observable, catchError, from, isObservable, switchMap, tap } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 import { AuthAttempt, AuthSend, AuthService } from './auth-service';
 import { BYPASS_AUTH } from './bypass-auth';
+import { DPOP, DPoPProofs } from './dpop';
 import { SetupCheck } from './setup-check';
 import { APP_ORIGIN, isTrustedUrl } from './trusted-url';
 
@@ -35,13 +38,15 @@ export const authInterceptor: HttpInterceptorFn = (req, next) => {
   const auth = inject(AuthService);
   const config = inject(AUTH_CONFIG);
   const appOrigin = inject(APP_ORIGIN);
+  const dpop = inject(DPOP);
 
   const bypass = req.context.has(BYPASS_AUTH) && req.context.get(BYPASS_AUTH);
   if (appOrigin === null || bypass || !isTrustedUrl(req.url, appOrigin, config.apiOrigins)) {
     return next(req);
   }
+  const forward = (sent: AuthSend) => (dpop && sent.token ? withProof(dpop, req, sent, next) : next(prepare(req, sent)));
   const send = (sent: AuthSend): Observable<HttpEvent<unknown>> =>
-    next(prepare(req, sent)).pipe(catchError((error: unknown) => auth.afterRejection(sent, error).pipe(switchMap(send))));
+    forward(sent).pipe(catchError((error: unknown) => auth.afterRejection(sent, error).pipe(switchMap(send))));
   const first = auth.firstSend();
   return isObservable(first) ? first.pipe(switchMap(send)) : send(first);
 };
@@ -58,9 +63,25 @@ export class AuthInterceptor implements HttpInterceptor {
   }
 }
 
-function prepare(req: HttpRequest<unknown>, { attempt, token }: AuthSend): HttpRequest<unknown> {
+/** Sends `req` with a DPoP-bound token and a fresh proof of the key (RFC 9449 §7), and learns the nonce of each answer. */
+function withProof(dpop: DPoPProofs, req: HttpRequest<unknown>, sent: AuthSend, next: HttpHandlerFn): Observable<HttpEvent<unknown>> {
+  const learn = (answer: unknown): void => {
+    if (answer instanceof HttpResponse || answer instanceof HttpErrorResponse) {
+      dpop.learnNonce(req.url, answer.headers);
+    }
+  };
+  return from(dpop.proof(req.method, req.url, sent.token!)).pipe(
+    switchMap((proof) => next(prepare(req, sent, proof))),
+    tap<HttpEvent<unknown>>({ next: learn, error: learn }),
+  );
+}
+
+function prepare(req: HttpRequest<unknown>, { attempt, token }: AuthSend, proof?: string): HttpRequest<unknown> {
   // Resends get a copy of the context, so the caller's own (which it may share between requests) is never written.
   const context = attempt === 'first' ? req.context : copyOf(req.context).set(AUTH_ATTEMPT, attempt);
+  if (token && proof) {
+    return req.clone({ context, setHeaders: { Authorization: `DPoP ${token}`, DPoP: proof } });
+  }
   if (token) {
     return req.clone({ context, setHeaders: { Authorization: `Bearer ${token}` } });
   }

@@ -2,12 +2,13 @@ import { HttpErrorResponse } from '@angular/common/http';
 import { DOCUMENT } from '@angular/common';
 import { EnvironmentInjector, Injectable, InjectionToken, computed, inject, runInInjectionContext, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { BehaviorSubject, Observable, first, firstValueFrom, from, map, of, shareReplay, switchMap, tap, throwError } from 'rxjs';
+import { BehaviorSubject, Observable, defer, first, firstValueFrom, from, map, of, shareReplay, switchMap, tap, throwError } from 'rxjs';
 
 import { AngularZone } from './angular-zone';
 import { AUTH_BACKEND, TokenSet } from './auth-backend';
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
+import { DPOP, isNonceChallenge } from './dpop';
 import { quietTimeout } from './quiet-timeout';
 import { SESSION_END_HANDLER } from './session-end';
 import { SignInError } from './sign-in-error';
@@ -22,6 +23,8 @@ export type AuthAttempt = 'first' | 'queued' | 'replay' | 'retry';
 export interface AuthSend {
   readonly attempt: AuthAttempt;
   readonly token: string | null;
+  /** Whether this is the one resend with the nonce a DPoP server asked for; it is not a token's retry. */
+  readonly nonceResend?: boolean;
 }
 
 /** The refresh in flight: what it is for, the one shared observable of its access token, and when a 401 last joined it. */
@@ -57,6 +60,7 @@ export class AuthService {
   private readonly zone = inject(AngularZone);
   private readonly document = inject(DOCUMENT);
   private readonly leave = inject(LEAVE_APP);
+  private readonly dpop = inject(DPOP);
   private readonly signInFailure = signal<SignInError | null>(null);
 
   // The refresh state, and the only one: the refresh in flight, or null. It emits when a refresh starts, settles, or
@@ -77,7 +81,12 @@ export class AuthService {
     if (!this.backend.signIn) {
       return throwError(() => new Error('This backend has no password sign-in: open the session with AuthService.startSession'));
     }
-    return this.backend.signIn(userName, password).pipe(switchMap((tokens) => from(this.startSession(tokens))));
+    const signIn = this.backend.signIn;
+    // With DPoP a new session gets a new key, before the sign-in proves it.
+    return defer(() => this.dpop?.newKey() ?? of(null)).pipe(
+      switchMap(() => signIn(userName, password)),
+      switchMap((tokens) => from(this.startSession(tokens))),
+    );
   }
 
   /**
@@ -106,6 +115,7 @@ export class AuthService {
       throw new Error('This backend has no sign-in by redirect: configure withOAuth2({ issuer, clientId })');
     }
     this.signInFailure.set(null);
+    await this.dpop?.newKey();
     this.leave(await this.backend.authorizationUrl(appPath(options.returnUrl)));
   }
 
@@ -177,6 +187,11 @@ export class AuthService {
 
   /** The next send of a request that failed with `error` as `sent`, or `error` itself when there is none. */
   afterRejection(sent: AuthSend, error: unknown): Observable<AuthSend> {
+    if (isNonceChallenge(error) && !sent.nonceResend) {
+      // RFC 9449 §9: the API wants a newer DPoP nonce, which the interceptor took from this answer. Not a refused
+      // token: the request goes once more as it was, and keeps its own retry after a refresh.
+      return of({ ...sent, nonceResend: true });
+    }
     if (!isTokenRejection(error)) {
       return throwError(() => error);
     }

@@ -1,8 +1,9 @@
-import { HttpClient, HttpErrorResponse, HttpHeaders } from '@angular/common/http';
+import { HttpClient, HttpErrorResponse } from '@angular/common/http';
 import { Observable, defer, from, map, of, switchMap } from 'rxjs';
 
 import type { AuthBackend, TokenSet } from './auth-backend';
 import { bypassAuth } from './bypass-auth';
+import { DPoPProofs, withProof } from './dpop';
 import type { CodeFlowOptions, ServerMetadata } from './oauth2-code-flow';
 import { SignInError } from './sign-in-error';
 import { malformedAnswer } from './token-pair';
@@ -28,14 +29,14 @@ export interface OAuth2Options {
   readonly postLogoutRedirectUri?: string;
 }
 
-const FORM = new HttpHeaders({ 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' });
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
 
 /**
  * An OAuth 2.0 authorization server: refresh per RFC 6749 §6, revocation per RFC 7009, and with an issuer sign-in by
  * redirect and RP-initiated logout. It has no password sign-in, which RFC 9700 forbids; without an issuer, open the
  * session with `AuthService.startSession` from tokens your own code flow brought.
  */
-export function oauth2Backend(http: HttpClient, options: OAuth2Options, baseUrl: string): AuthBackend {
+export function oauth2Backend(http: HttpClient, options: OAuth2Options, baseUrl: string, dpop: DPoPProofs | null = null): AuthBackend {
   if (!options.issuer && !options.tokenUrl) {
     throw new Error('withOAuth2: give the issuer (to discover the endpoints) or the tokenUrl');
   }
@@ -46,7 +47,9 @@ export function oauth2Backend(http: HttpClient, options: OAuth2Options, baseUrl:
         body.set(name, value);
       }
     }
-    return http.post<unknown>(url, body.toString(), { headers: FORM, context: bypassAuth() });
+    return withProof(dpop, 'POST', url, (proof) =>
+      http.post<unknown>(url, body.toString(), { headers: { ...FORM, ...proof }, context: bypassAuth(), observe: 'response' }),
+    );
   };
   const { clientId, issuer } = options;
   const codeFlow: CodeFlowOptions = { ...options, redirectUri: options.redirectUri ?? new URL('callback', baseUrl).href };
@@ -60,7 +63,7 @@ export function oauth2Backend(http: HttpClient, options: OAuth2Options, baseUrl:
       switchMap((url) => {
         const tokenUrl = url ?? malformedAnswer(issuer);
         const fields = { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, scope: options.scope };
-        return post(tokenUrl, fields).pipe(map((response) => tokenSetFromOAuth2(response, tokenUrl)));
+        return post(tokenUrl, fields).pipe(map((response) => tokenSetFromOAuth2(response, tokenUrl, dpop !== null)));
       }),
     );
   const revoke = (refreshToken: string) =>
@@ -82,7 +85,7 @@ export function oauth2Backend(http: HttpClient, options: OAuth2Options, baseUrl:
           return null;
         }
         const [flow, metadata] = await Promise.all([discovery.flow(), discovery.metadata().catch(unreachable)]);
-        return flow.completeSignIn(http, metadata, codeFlow, callback);
+        return flow.completeSignIn(http, metadata, codeFlow, callback, dpop && (await dpop.keyPair()));
       },
       endSessionUrl: async (idToken: string | undefined) =>
         (await discovery.flow()).endSessionUrl(await discovery.metadata(), codeFlow, idToken),
@@ -112,10 +115,10 @@ function unreachable(error: unknown): never {
   throw new SignInError('unreachable', 'The authorization server could not be reached; try again', String(error));
 }
 
-/** The token set in an RFC 6749 §5.1 answer from `url`: a Bearer `access_token`, and `expires_in` and `refresh_token` when sent. */
-export function tokenSetFromOAuth2(response: unknown, url: string): TokenSet {
+/** The token set in an RFC 6749 §5.1 answer from `url`: a Bearer `access_token` (DPoP-bound with `dpop`, RFC 9449 §5), and `expires_in` and `refresh_token` when sent. */
+export function tokenSetFromOAuth2(response: unknown, url: string, dpop = false): TokenSet {
   const { access_token, token_type, expires_in, refresh_token } = (response ?? {}) as Record<string, unknown>;
-  if (typeof access_token !== 'string' || typeof token_type !== 'string' || token_type.toLowerCase() !== 'bearer') {
+  if (typeof access_token !== 'string' || typeof token_type !== 'string' || token_type.toLowerCase() !== (dpop ? 'dpop' : 'bearer')) {
     return malformedAnswer(url);
   }
   return { accessToken: access_token, expiresIn: expires_in, refreshToken: refresh_token } as TokenSet;

@@ -66,6 +66,7 @@ export async function completeSignIn(
   server: ServerMetadata,
   options: CodeFlowOptions,
   callback: URL,
+  dpopKey: CryptoKeyPair | null = null,
 ): Promise<{ tokens: TokenSet; returnUrl: string }> {
   const state = callback.searchParams.get('state') ?? '';
   const key = PENDING_PREFIX + state;
@@ -78,19 +79,28 @@ export async function completeSignIn(
   const client: oauth.Client = { client_id: options.clientId };
   try {
     const params = oauth.validateAuthResponse(server, client, callback, state);
-    const response = await oauth.authorizationCodeGrantRequest(
-      server,
-      client,
-      oauth.None(),
-      params,
-      options.redirectUri,
-      pending.verifier,
-      requestOptions(http, new URL(server.issuer)),
-    );
-    const result = await oauth.processAuthorizationCodeResponse(server, client, response, {
-      expectedNonce: pending.nonce ?? oauth.expectNoNonce,
-      requireIdToken: pending.nonce !== undefined,
-    });
+    // With DPoP the code is exchanged with a proof of the session's key; the handle keeps the nonce the server asks for.
+    const DPoP = dpopKey ? oauth.DPoP(client, dpopKey) : undefined;
+    const exchange = async () => {
+      const response = await oauth.authorizationCodeGrantRequest(
+        server,
+        client,
+        oauth.None(),
+        params,
+        options.redirectUri,
+        pending.verifier,
+        {
+          ...requestOptions(http, new URL(server.issuer)),
+          DPoP,
+        },
+      );
+      return oauth.processAuthorizationCodeResponse(server, client, response, {
+        expectedNonce: pending.nonce ?? oauth.expectNoNonce,
+        requireIdToken: pending.nonce !== undefined,
+      });
+    };
+    // RFC 9449 §8: a server that wants a nonce refuses the first proof; the same code is sent once more with it.
+    const result = await exchange().catch((error: unknown) => (DPoP && oauth.isDPoPNonceError(error) ? exchange() : Promise.reject(error)));
     const claims = oauth.getValidatedIdTokenClaims(result);
     return {
       returnUrl: pending.returnUrl,

@@ -8,6 +8,7 @@ import { AUTH_CONFIG, AuthConfig, provideAuthConfig } from './auth-config';
 import { AuthService } from './auth-service';
 import { bundledServerCookieBackend } from './bundled-server-backend';
 import { CookieTokenStorage } from './cookie-token-storage';
+import { DPOP, browserDPoP } from './dpop';
 import { OAuth2Options, oauth2Backend } from './oauth2-backend';
 import { inBrowser } from './platform';
 import { RefreshScheduler } from './refresh-scheduler';
@@ -20,9 +21,9 @@ import { TokenStore } from './token-store';
 declare const ngDevMode: unknown;
 
 /** The kinds of {@link AuthFeature}. */
-export type AuthFeatureKind = 'backend' | 'session-end';
+export type AuthFeatureKind = 'backend' | 'session-end' | 'dpop';
 
-/** An option of {@link provideAuth}, made by `withOAuth2()`, `withBackend()`, `withRefreshTokenCookie()` or `withSessionEnd()`. */
+/** An option of {@link provideAuth}, made by `withOAuth2()`, `withBackend()`, `withRefreshTokenCookie()`, `withSessionEnd()` or `withDPoP()`. */
 export interface AuthFeature<Kind extends AuthFeatureKind = AuthFeatureKind> {
   readonly ɵkind: Kind;
   readonly ɵproviders: Provider[];
@@ -34,7 +35,7 @@ export interface AuthFeature<Kind extends AuthFeatureKind = AuthFeatureKind> {
  * then starts proactive refresh and tab sync; on the server it does nothing. Add the interceptor to `provideHttpClient`.
  */
 export function provideAuth(config: Partial<AuthConfig> = {}, ...features: AuthFeature[]): EnvironmentProviders {
-  for (const kind of ['backend', 'session-end'] as const) {
+  for (const kind of ['backend', 'session-end', 'dpop'] as const) {
     if (features.filter((feature) => feature.ɵkind === kind).length > 1) {
       throw new Error(`provideAuth: give at most one ${kind} feature`);
     }
@@ -73,7 +74,7 @@ export function provideAuth(config: Partial<AuthConfig> = {}, ...features: AuthF
  * its metadata names; with `tokenUrl` alone, refresh only.
  */
 export function withOAuth2(options: OAuth2Options): AuthFeature<'backend'> {
-  return withBackend(() => oauth2Backend(inject(HttpClient), options, inject(DOCUMENT).baseURI));
+  return withBackend(() => oauth2Backend(inject(HttpClient), options, inject(DOCUMENT).baseURI, inject(DPOP)));
 }
 
 /** Talks to any other token server: `factory` runs in an injection context (so it may `inject(HttpClient)`) and returns the backend. */
@@ -96,7 +97,32 @@ export function withRefreshTokenCookie(): AuthFeature<'backend'> {
         provide: TOKEN_STORAGE_WRAPPER,
         useValue: (storage: TokenStorage, channel: BroadcastChannel | null) => new CookieTokenStorage(storage, channel),
       },
-      { provide: AUTH_BACKEND, useFactory: () => bundledServerCookieBackend(inject(HttpClient), inject(AUTH_CONFIG), inject(ROTATION_ID)) },
+      {
+        provide: AUTH_BACKEND,
+        useFactory: () => bundledServerCookieBackend(inject(HttpClient), inject(AUTH_CONFIG), inject(ROTATION_ID), inject(DPOP)),
+      },
+    ],
+  };
+}
+
+/**
+ * Sender-constrained tokens (DPoP, RFC 9449), with the bundled server (`DPOP=optional|required`) or `withOAuth2`: one
+ * ES256 key pair per browser profile and origin, whose private key cannot be exported, kept in IndexedDB and made
+ * anew for each new session; a fresh proof on every token request and on every request the interceptor authorises
+ * (`Authorization: DPoP …`); and the servers' nonces, shared between tabs, with one resend when a server asks for a
+ * new one. Bundles jose (lazily: its chunk loads with the first proof).
+ */
+export function withDPoP(): AuthFeature<'dpop'> {
+  return {
+    ɵkind: 'dpop',
+    ɵproviders: [
+      {
+        provide: DPOP,
+        useFactory: () => {
+          const store = inject(TokenStore);
+          return browserDPoP(() => store.tokens()?.sessionId ?? null);
+        },
+      },
     ],
   };
 }
