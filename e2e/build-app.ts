@@ -9,8 +9,11 @@ import { buildNgAddApps, ngAddApp } from './ng-add-apps';
 /** The demo built in cookie mode (`npm run build:cookie`), for the cookie-mode specs to serve. */
 export const DEMO_COOKIE_DIR = join(__dirname, '..', 'dist/demo-cookie/browser');
 
+/** The demo built with DPoP (the `dpop` configuration), for the DPoP specs to serve. */
+export const DEMO_DPOP_DIR = join(__dirname, '..', 'dist/demo-dpop/browser');
+
 /**
- * Before the suite: builds the demo app (production) in both modes, packs the library into the separate consumer apps (Angular 20, 21
+ * Before the suite: builds the demo app (production) as it is, in cookie mode and with DPoP, packs the library into the separate consumer apps (Angular 20, 21
  * and 22) and into apps made by `ng new` and set up by `ng add`, and builds those; E2E_SKIP_BUILD=1 keeps builds that exist.
  */
 export default async function buildApps(): Promise<void> {
@@ -20,9 +23,14 @@ export default async function buildApps(): Promise<void> {
   if (!skip || !existsSync(join(root, 'dist/demo/browser/index.html'))) {
     execFileSync(process.execPath, [ng, 'build', 'demo'], { cwd: root, stdio: 'inherit' });
   }
-  if (!skip || !existsSync(join(DEMO_COOKIE_DIR, 'index.html'))) {
-    const cookieBuild = ['build', 'demo', '--configuration=production,cookie', '--output-path=dist/demo-cookie'];
-    execFileSync(process.execPath, [ng, ...cookieBuild], { cwd: root, stdio: 'inherit' });
+  for (const [mode, dir] of [
+    ['cookie', DEMO_COOKIE_DIR],
+    ['dpop', DEMO_DPOP_DIR],
+  ]) {
+    if (!skip || !existsSync(join(dir, 'index.html'))) {
+      const build = ['build', 'demo', `--configuration=production,${mode}`, `--output-path=dist/demo-${mode}`];
+      execFileSync(process.execPath, [ng, ...build], { cwd: root, stdio: 'inherit' });
+    }
   }
   const built = [join(consumerBuild(22, 'module'), 'index.html'), join(ngAddApp('module-zone').browser, 'index.html')];
   if (!skip || !built.every((file) => existsSync(file))) {

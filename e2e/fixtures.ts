@@ -10,7 +10,7 @@ import type { AuthStore } from '../server/store/auth-store';
 import { PostgresStore } from '../server/store/postgres-store';
 import { createTestDatabase, postgresAnswers } from '../server/store/postgres-test-database';
 import { SqliteStore } from '../server/store/sqlite-store';
-import { DEMO_COOKIE_DIR } from './build-app';
+import { DEMO_COOKIE_DIR, DEMO_DPOP_DIR } from './build-app';
 
 /** One HTTP exchange the page made, as the browser saw it. */
 export interface Exchange {
@@ -22,7 +22,7 @@ export interface Exchange {
 }
 
 /** How the demo under test keeps the refresh token: its default build, or the cookie build (withRefreshTokenCookie). */
-export type DemoMode = 'stored' | 'cookie';
+export type DemoMode = 'stored' | 'cookie' | 'dpop';
 
 /**
  * What serves the demo: one token server on SQLite, or the scale-out setting, `serve:cluster` with two workers on a
@@ -90,7 +90,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   serverUsers: [{}, { scope: 'worker', option: true }],
   serverUrl: [
     async ({ demoMode, demoBackend, serverEnv, serverUsers }, use) => {
-      const build: Record<string, string> = demoMode === 'cookie' ? { STATIC_DIR: DEMO_COOKIE_DIR } : {};
+      const build: Record<string, string> = { stored: {}, cookie: { STATIC_DIR: DEMO_COOKIE_DIR }, dpop: { STATIC_DIR: DEMO_DPOP_DIR } }[
+        demoMode
+      ];
       const database = demoBackend === 'scale-out' ? await createTestDatabase() : undefined;
       const backend: Record<string, string> = database
         ? {
