@@ -12,12 +12,12 @@ import { DEFAULT_AUTH_CONFIG } from './auth-config';
 import { AuthService } from './auth-service';
 import { DPOP, DPoPProofs } from './dpop';
 import { IndexedDbTokenStorage } from './indexed-db-token-storage';
-import { provideAuth } from './provide-auth';
+import { provideAuth, withRefreshTokenCookie } from './provide-auth';
 import { answerInSendingZone, appHttpClient, provideRunChangeDetection } from './spec-helpers/app-zone';
 import { tokenResponseFor } from './spec-helpers/token-response-for';
 import { TokenStore } from './token-store';
 
-const { signInUrl, refreshUrl } = DEFAULT_AUTH_CONFIG;
+const { signInUrl, refreshUrl, signOutUrl } = DEFAULT_AUTH_CONFIG;
 
 /** A bundled-server answer with DPoP-bound tokens. */
 const dpopAnswer = (n: number) => ({ ...tokenResponseFor(n), tokenType: 'DPoP' });
@@ -242,5 +242,86 @@ describe('DPoPProofs across tabs', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     expect((await readProof(await other.proof('GET', '/api/data'))).claims['nonce']).toBe('shared');
+  });
+});
+
+describe('withDPoP with withRefreshTokenCookie', () => {
+  const database = freshDatabase();
+  let httpTesting: HttpTestingController;
+
+  beforeEach(async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([]),
+        provideRunChangeDetection(),
+        provideHttpClient(withInterceptors([authInterceptor, answerInSendingZone])),
+        provideHttpClientTesting(),
+        provideAuth({}, withRefreshTokenCookie()),
+        ...provideAuthTesting(new MemoryStorage()),
+        {
+          provide: DPOP,
+          useFactory: () => {
+            const store = inject(TokenStore);
+            return new DPoPProofs(new IndexedDbTokenStorage(database), null, document.baseURI, () => store.tokens()?.sessionId ?? null);
+          },
+        },
+      ],
+    });
+    httpTesting = TestBed.inject(HttpTestingController);
+    spyOn(TestBed.inject(Router), 'navigate').and.resolveTo(true);
+    await TestBed.inject(ApplicationInitStatus).donePromise;
+  });
+
+  afterEach(() => {
+    httpTesting.verify();
+    indexedDB.deleteDatabase(database);
+  });
+
+  /** The request to `url` once its proof is signed. */
+  async function sent(url: string): Promise<TestRequest> {
+    for (let turn = 0; turn < 200; turn++) {
+      const [request] = httpTesting.match(url);
+      if (request) {
+        return request;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`No request to ${url} was sent`);
+  }
+
+  it('proves the same key at sign-in, at the refresh from the cookie and at sign-out, with credentials each time', async () => {
+    const { refreshToken: _inCookie, ...body } = dpopAnswer(1);
+    const auth = TestBed.inject(AuthService);
+    const signedIn = firstValueFrom(auth.signIn('demo', 'demo-password'));
+    const signIn = await sent(signInUrl);
+    const atSignIn = await readProof(signIn.request.headers.get('DPoP'));
+    signIn.flush(body);
+    await signedIn;
+
+    const result = firstValueFrom(appHttpClient().get('/api/data'));
+    (await sent('/api/data')).flush(null, { status: 401, statusText: 'Unauthorized' });
+    const refresh = await sent(refreshUrl);
+    const atRefresh = await readProof(refresh.request.headers.get('DPoP'));
+    const { refreshToken: _rotated, ...second } = dpopAnswer(2);
+    refresh.flush(second);
+    const retry = await sent('/api/data');
+    expect(retry.request.headers.get('Authorization')).toBe('DPoP at-2');
+    retry.flush('data');
+    expect(await result).toBe('data');
+
+    auth.signOut();
+    const signOut = await sent(signOutUrl);
+    const atSignOut = await readProof(signOut.request.headers.get('DPoP'));
+    signOut.flush({});
+
+    for (const request of [signIn, refresh, signOut]) {
+      expect(request.request.withCredentials).toBeTrue();
+      expect(request.request.headers.get('Refresh-Token-Transport')).toBe('cookie');
+    }
+    expect(refresh.request.body).toEqual({});
+    expect(atRefresh.jkt).toBe(atSignIn.jkt);
+    expect(atSignOut.jkt).toBe(atSignIn.jkt);
+    expect(atRefresh.claims['htu']).toBe(new URL(refreshUrl, document.baseURI).href);
+    expect(atSignOut.claims['htu']).toBe(new URL(signOutUrl, document.baseURI).href);
   });
 });
