@@ -55,6 +55,9 @@ test.describe('DPoP against the bundled server (DPOP=required, rotating nonces)'
       expect(e.authorization).toMatch(/^DPoP /);
     }
     await expect(page.getByTestId('story')).toContainText('1 refresh');
+    // The page says the tokens are bound, and offers no compare mode (the textbook interceptor sends Bearer tokens).
+    await expect(page.getByTestId('mode')).toContainText('bound to a key this browser holds');
+    await expect(page.getByLabel('Interceptor')).toHaveCount(0);
   });
 
   test('a nonce that rotates during a burst of 100 costs at most one resend per request, and no refresh', async ({ page, network }) => {

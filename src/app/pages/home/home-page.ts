@@ -1,7 +1,7 @@
 import { HttpClient, HttpContext, HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { AuthService, REFRESH_TOKEN_COOKIE, TokenPair, TokenStore } from 'angular-token-refresh';
+import { AuthService, DPOP, REFRESH_TOKEN_COOKIE, TokenPair, TokenStore } from 'angular-token-refresh';
 
 import { SIGN_IN_BY_REDIRECT } from '../../auth-mode';
 import { InterceptorChoice } from '../../compare/interceptor-choice';
@@ -43,8 +43,10 @@ export class HomePage {
   protected readonly maxRequests = MAX_REQUESTS;
   /** Where this build keeps the refresh token: in an HttpOnly cookie (cookie mode), or in IndexedDB with the pair. */
   protected readonly cookieMode = inject(REFRESH_TOKEN_COOKIE);
-  /** Whether the textbook interceptor can run here: it refreshes at the bundled server, with the refresh token in script. */
-  protected readonly canCompare = !this.cookieMode && !SIGN_IN_BY_REDIRECT;
+  /** Whether the tokens are bound to this browser's key (the `dpop` build, `withDPoP()`). */
+  protected readonly dpop = inject(DPOP) !== null;
+  /** Whether the textbook interceptor can run here: it refreshes at the bundled server, with a Bearer refresh token in script. */
+  protected readonly canCompare = !this.cookieMode && !SIGN_IN_BY_REDIRECT && !this.dpop;
   protected readonly userName = this.auth.userName;
   protected readonly resource = signal<string>('Loading…');
   protected readonly count = signal(3);
