@@ -1,7 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-
-import { SignJWT, base64url, exportJWK, generateKeyPair } from 'jose';
-
+import { newProofKey } from '../server/dpop-proof-key';
 import { NetworkLog, expect, signIn, storedTokens, test } from './fixtures';
 import { RESOURCE } from './tab-traffic';
 
@@ -14,16 +11,6 @@ async function send(page: import('@playwright/test').Page, n: number, latency: '
   await page.getByRole('button', { name: `Send ${n} requests` }).click();
   const items = page.getByRole('list', { name: 'Responses' }).getByRole('listitem');
   await expect(items.filter({ hasText: RESOURCE })).toHaveCount(n, { timeout: 30_000 });
-}
-
-/** A proof signed with a key of the thief's own, valid in every other respect (RFC 9449 §4.2). */
-async function thiefProof(method: string, url: string, nonce: string | undefined, accessToken?: string): Promise<string> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const ath = accessToken && base64url.encode(createHash('sha256').update(accessToken).digest());
-  return new SignJWT({ htm: method, htu: url, jti: randomUUID(), nonce, ath })
-    .setIssuedAt()
-    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(publicKey) })
-    .sign(privateKey);
 }
 
 async function summarize(log: NetworkLog) {
@@ -91,12 +78,17 @@ test.describe('DPoP against the bundled server (DPOP=required, rotating nonces)'
     const asBearer = await request.get('/api/resources', { headers: { Authorization: `Bearer ${stolen.accessToken}` } });
     const nonce = asBearer.headers()['dpop-nonce'];
     const resource = `${baseURL}/api/resources`;
+    // A proof of the thief's own key, valid in every other respect.
+    const thief = await newProofKey();
     const refresh = `${baseURL}/authorization/refresh`;
     const attempts = {
       'access token as Bearer': asBearer,
       'access token without a proof': await request.get(resource, { headers: { Authorization: `DPoP ${stolen.accessToken}` } }),
       "access token with the thief's own key": await request.get(resource, {
-        headers: { Authorization: `DPoP ${stolen.accessToken}`, DPoP: await thiefProof('GET', resource, nonce, stolen.accessToken) },
+        headers: {
+          Authorization: `DPoP ${stolen.accessToken}`,
+          DPoP: await thief.proof('GET', resource, { nonce, accessToken: stolen.accessToken }),
+        },
       }),
       'a seen proof replayed': await request.get(resource, { headers: { Authorization: authorization, DPoP: seenProof } }),
       'a seen proof at another method and URL': await request.post(refresh, {
@@ -106,7 +98,7 @@ test.describe('DPoP against the bundled server (DPOP=required, rotating nonces)'
       'refresh token without a proof': await request.post(refresh, { data: { refreshToken: stolen.refreshToken } }),
       "refresh token with the thief's own key": await request.post(refresh, {
         data: { refreshToken: stolen.refreshToken },
-        headers: { DPoP: await thiefProof('POST', refresh, nonce) },
+        headers: { DPoP: await thief.proof('POST', refresh, { nonce }) },
       }),
     };
     const outcomes = Object.fromEntries(Object.entries(attempts).map(([name, response]) => [name, response.status()]));
