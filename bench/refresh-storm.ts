@@ -2,7 +2,7 @@ import type { Browser, Page, Request } from '@playwright/test';
 
 import { NGINX_MISSING } from '../e2e/proxy/find-nginx';
 import { staggeredDelays } from '../src/app/pages/home/staggered-delays';
-import type { StormRun } from './harness/bench-harness';
+import type { BenchMode, StormRun } from './harness/bench-harness';
 import { median } from './median';
 import { openHarness } from './open-harness';
 import type { PartResult } from './part-result';
@@ -25,7 +25,7 @@ const fixed = (n: number) => Array.from({ length: n }, () => 50);
 
 // `&i=` makes every URL distinct. Chromium lets only one request per URL wait for response headers at a time
 // (its HTTP cache lock), so identical URLs would measure that lock instead of the auth layer; the first variant shows it.
-type Mode = 'stored' | 'cookie';
+type Mode = BenchMode;
 const distinctUrls = (n: number) => fixed(n).map((delay, i) => `/api/resources?delay=${delay}&i=${i}`);
 const VARIANTS: { name: string; sizes: number[]; urls: (n: number) => string[]; mode: Mode }[] = [
   {
@@ -44,6 +44,8 @@ const VARIANTS: { name: string; sizes: number[]; urls: (n: number) => string[]; 
 ];
 /** The target row again, with the refresh token as an HttpOnly cookie (withRefreshTokenCookie, fetch backend). */
 const COOKIE_VARIANT = { name: `${TARGET_VARIANT}, cookie mode`, sizes: [10, TARGET_N], urls: distinctUrls, mode: 'cookie' as Mode };
+/** The target row again with withDPoP(): every send, resend and the refresh carry a fresh proof, which the server verifies. */
+const DPOP_VARIANT = { name: `${TARGET_VARIANT}, withDPoP()`, sizes: [10, TARGET_N], urls: distinctUrls, mode: 'dpop' as Mode };
 
 /** A harness page signed in on one origin, and what its bursts put on the wire. */
 interface StormPage {
@@ -88,7 +90,7 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string, pr
   const vias = Object.keys(pages) as Via[];
 
   const data: Row[] = [];
-  for (const variant of [...VARIANTS, COOKIE_VARIANT]) {
+  for (const variant of [...VARIANTS, COOKIE_VARIANT, DPOP_VARIANT]) {
     for (const n of variant.sizes) {
       // One URL for all measures Chromium's cache lock, not the connections, so it runs direct only.
       for (const via of variant === VARIANTS[0] ? ['direct' as const] : vias) {
@@ -129,6 +131,8 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string, pr
   const target = rowOf(TARGET_VARIANT, 'direct', TARGET_N)!;
   const cookie = rowOf(COOKIE_VARIANT.name, 'direct', TARGET_N)!;
   const cookieMet = cookie.ratio <= TARGET && cookie.broken.every((run) => run.refreshes === 1 && run.served === TARGET_N);
+  const dpop = rowOf(DPOP_VARIANT.name, 'direct', TARGET_N)!;
+  const dpopMet = dpop.ratio <= TARGET && dpop.broken.every((run) => run.refreshes === 1 && run.served === TARGET_N);
   const oneUrl = rowOf(VARIANTS[0].name, 'direct', TARGET_N)!;
   const direct1000 = rowOf(TARGET_VARIANT, 'direct', H2_TARGET_N)!;
   const h2 = rowOf(TARGET_VARIANT, 'nginx', H2_TARGET_N);
@@ -166,6 +170,9 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string, pr
         `(${oneUrl.ratio.toFixed(2)}× when all share one URL).`,
       `Cookie mode, same target (one refresh, ${TARGET_N}/${TARGET_N} served, ≤ ${TARGET}×): ${cookie.ratio.toFixed(2)}×, ` +
         `${distinct(cookie.broken.map((run) => run.refreshes))} refresh calls, ${distinct(cookie.broken.map((run) => run.served))}/${TARGET_N} served → ${cookieMet ? 'met' : 'missed'}.`,
+      `withDPoP(), same target, on the same server with DPOP=optional (no nonces; the other rows send bearer tokens): ${dpop.ratio.toFixed(2)}×, ` +
+        `${distinct(dpop.broken.map((run) => run.refreshes))} refresh calls, ${distinct(dpop.broken.map((run) => run.served))}/${TARGET_N} served → ${dpopMet ? 'met' : 'missed'} ` +
+        `(valid burst ${dpop.validMs.toFixed(0)} ms against ${target.validMs.toFixed(0)} ms with a bearer token).`,
       h2
         ? `Target at N = ${H2_TARGET_N} behind HTTP/2, ${TARGET_VARIANT}: 1 refresh call, ${H2_TARGET_N}/${H2_TARGET_N} served, broken token < ${H2_TARGET_MS} ms; ` +
           `measured ${distinct(h2.broken.map((run) => run.refreshes))} refresh calls, ${distinct(h2.broken.map((run) => run.served))}/${H2_TARGET_N} served, ` +
@@ -194,7 +201,7 @@ export async function benchRefreshStorm(browser: Browser, harnessUrl: string, pr
   };
 }
 
-// Opens the harness on `url`, signed in in both modes, and counts what each burst puts on the wire.
+// Opens the harness on `url`, signed in in every mode, and counts what each burst puts on the wire.
 async function openStormPage(browser: Browser, url: string): Promise<StormPage> {
   const page = await openHarness(browser, url);
   const wire: Wire = { refreshes: 0, unauthorized: 0, refreshMs: null, refreshAborted: false };
@@ -215,6 +222,7 @@ async function openStormPage(browser: Browser, url: string): Promise<StormPage> 
   page.on('response', (response) => response.status() === 401 && wire.unauthorized++);
   await page.evaluate(() => window.bench.signIn());
   await page.evaluate(() => window.bench.signIn('cookie'));
+  await page.evaluate(() => window.bench.signIn('dpop'));
   return { page, wire };
 }
 

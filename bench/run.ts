@@ -60,6 +60,8 @@ async function main(): Promise<void> {
       REFRESH_RATE_LIMIT: '0',
       ACCESS_TOKEN_TTL_SECONDS: '3600',
       TRUST_PROXY: '1',
+      // Bearer tokens as before, and DPoP-bound ones for the storm's withDPoP() rows.
+      DPOP: 'optional',
     });
     let proxy: ReverseProxy | null = null;
     try {

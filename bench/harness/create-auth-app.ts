@@ -8,10 +8,9 @@ import {
 } from '@angular/core';
 import { createApplication } from '@angular/platform-browser';
 import { provideRouter } from '@angular/router';
-import { authInterceptor, provideAuth, withRefreshTokenCookie } from 'angular-token-refresh';
+import { authInterceptor, provideAuth, withDPoP, withRefreshTokenCookie } from 'angular-token-refresh';
 
-/** How the storm app keeps the refresh token: in IndexedDB with the pair, or as an HttpOnly cookie (cookie mode). */
-export type BenchMode = 'stored' | 'cookie';
+import type { BenchMode } from './bench-harness';
 
 /**
  * Boots an app with the auth layer wired as src/app/app.config.ts wires it (minus the demo's pages and timeline), in
@@ -27,7 +26,11 @@ export async function createAuthApp(
       provideChangeDetection(),
       // AuthService sends signed-out users to the login route, so it needs a router; no routes are visited here.
       provideRouter([]),
-      cookie ? provideAuth({ storageKey: 'bench.cookie-mode' }, withRefreshTokenCookie()) : provideAuth(),
+      cookie
+        ? provideAuth({ storageKey: 'bench.cookie-mode' }, withRefreshTokenCookie())
+        : mode === 'dpop'
+          ? provideAuth({ storageKey: 'bench.dpop' }, withDPoP())
+          : provideAuth(),
       cookie ? provideHttpClient(withFetch(), withInterceptors([authInterceptor])) : provideHttpClient(withInterceptors([authInterceptor])),
       ...providers,
     ],

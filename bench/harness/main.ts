@@ -3,7 +3,8 @@ import { EnvironmentInjector } from '@angular/core';
 import { lastValueFrom } from 'rxjs';
 import { AuthService, TokenStore } from 'angular-token-refresh';
 
-import { BenchMode, createAuthApp } from './create-auth-app';
+import type { BenchMode } from './bench-harness';
+import { createAuthApp } from './create-auth-app';
 import { fireStorm } from './fire-storm';
 import { measureOverhead } from './measure-overhead';
 import { MemoryBackend } from './memory-backend';

@@ -30,15 +30,20 @@ const headerAndResend: HttpInterceptorFn = (req, next) =>
 
 /**
  * Times `rounds` runs of `perRun` GETs per variant: HttpClient with authInterceptor (signed in, so every request
- * gets its bearer header), with the two floors above, and without an interceptor. The order rotates each round after
+ * gets its bearer header; with `dpop`, a DPoP header and a freshly signed proof), with the two floors above, and without an interceptor. The order rotates each round after
  * {@link WARM_UP_ROUNDS} warm-up rounds.
  * With `inFlight` 1 the backend answers synchronously, so each request completes before the next is sent;
  * otherwise it answers on a microtask and requests go out in batches of `inFlight`.
  */
-export async function measureOverhead(options: { rounds: number; perRun: number; inFlight: number }): Promise<OverheadRuns> {
-  const { rounds, perRun, inFlight } = options;
+export async function measureOverhead(options: {
+  rounds: number;
+  perRun: number;
+  inFlight: number;
+  dpop?: boolean;
+}): Promise<OverheadRuns> {
+  const { rounds, perRun, inFlight, dpop } = options;
   const backend = { provide: HttpBackend, useValue: new MemoryBackend(() => OK, inFlight > 1) };
-  const authApp = await createAuthApp([backend]);
+  const authApp = await createAuthApp([backend], dpop ? 'dpop' : 'stored');
   await authApp
     .get(TokenStore)
     .set({ sessionId: 'bench', userId: 'bench', userName: 'bench', accessToken: 'access-token', refreshToken: 'refresh-token' });
