@@ -25,9 +25,8 @@ const fixed = (n: number) => Array.from({ length: n }, () => 50);
 
 // `&i=` makes every URL distinct. Chromium lets only one request per URL wait for response headers at a time
 // (its HTTP cache lock), so identical URLs would measure that lock instead of the auth layer; the first variant shows it.
-type Mode = BenchMode;
 const distinctUrls = (n: number) => fixed(n).map((delay, i) => `/api/resources?delay=${delay}&i=${i}`);
-const VARIANTS: { name: string; sizes: number[]; urls: (n: number) => string[]; mode: Mode }[] = [
+const VARIANTS: { name: string; sizes: number[]; urls: (n: number) => string[]; mode: BenchMode }[] = [
   {
     name: 'delay=50, one URL',
     sizes: [10, 100],
@@ -43,9 +42,9 @@ const VARIANTS: { name: string; sizes: number[]; urls: (n: number) => string[]; 
   },
 ];
 /** The target row again, with the refresh token as an HttpOnly cookie (withRefreshTokenCookie, fetch backend). */
-const COOKIE_VARIANT = { name: `${TARGET_VARIANT}, cookie mode`, sizes: [10, TARGET_N], urls: distinctUrls, mode: 'cookie' as Mode };
+const COOKIE_VARIANT = { name: `${TARGET_VARIANT}, cookie mode`, sizes: [10, TARGET_N], urls: distinctUrls, mode: 'cookie' as BenchMode };
 /** The target row again with withDPoP(): every send, resend and the refresh carry a fresh proof, which the server verifies. */
-const DPOP_VARIANT = { name: `${TARGET_VARIANT}, withDPoP()`, sizes: [10, TARGET_N], urls: distinctUrls, mode: 'dpop' as Mode };
+const DPOP_VARIANT = { name: `${TARGET_VARIANT}, withDPoP()`, sizes: [10, TARGET_N], urls: distinctUrls, mode: 'dpop' as BenchMode };
 
 /** A harness page signed in on one origin, and what its bursts put on the wire. */
 interface StormPage {
@@ -226,7 +225,7 @@ async function openStormPage(browser: Browser, url: string): Promise<StormPage> 
   return { page, wire };
 }
 
-async function burst({ page, wire }: StormPage, urls: string[], broken: boolean, mode: Mode): Promise<StormRun & Wire> {
+async function burst({ page, wire }: StormPage, urls: string[], broken: boolean, mode: BenchMode): Promise<StormRun & Wire> {
   Object.assign(wire, { refreshes: 0, unauthorized: 0, refreshMs: null, refreshAborted: false });
   const run = await page.evaluate(([urls, broken, mode]) => window.bench.fireStorm(urls, broken, mode), [urls, broken, mode] as const);
   return { ...run, ...wire };

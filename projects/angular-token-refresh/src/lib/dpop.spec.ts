@@ -1,6 +1,6 @@
 import { HttpHeaders, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
-import { ApplicationInitStatus, inject } from '@angular/core';
+import { ApplicationInitStatus, Provider, inject } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import { MemoryStorage, provideAuthTesting } from 'angular-token-refresh/testing';
@@ -35,21 +35,34 @@ async function sha256(text: string): Promise<string> {
 /** A database name no other spec (or earlier run) uses. */
 const freshDatabase = () => `atr-dpop-spec-${crypto.randomUUID()}`;
 
+/** The request to `url` once it is sent: a proof is signed asynchronously first. */
+async function sentTo(httpTesting: HttpTestingController, url: string): Promise<TestRequest> {
+  for (let turn = 0; turn < 200; turn++) {
+    const [request] = httpTesting.match(url);
+    if (request) {
+      return request;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`No request to ${url} was sent`);
+}
+
+/** The proofs of `withDPoP()`, with the key in the IndexedDB `database` and no channel to siblings. */
+function provideDPoPIn(database: string): Provider {
+  return {
+    provide: DPOP,
+    useFactory: () => {
+      const store = inject(TokenStore);
+      return new DPoPProofs(new IndexedDbTokenStorage(database), null, document.baseURI, () => store.tokens()?.sessionId ?? null);
+    },
+  };
+}
+
 describe('withDPoP (RFC 9449)', () => {
   let httpTesting: HttpTestingController;
   let database: string;
 
-  /** The request to `url` once it is sent: a proof is signed asynchronously first. */
-  async function sent(url: string): Promise<TestRequest> {
-    for (let turn = 0; turn < 200; turn++) {
-      const [request] = httpTesting.match(url);
-      if (request) {
-        return request;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    throw new Error(`No request to ${url} was sent`);
-  }
+  const sent = (url: string) => sentTo(httpTesting, url);
 
   beforeEach(async () => {
     database = freshDatabase();
@@ -61,13 +74,7 @@ describe('withDPoP (RFC 9449)', () => {
         provideHttpClientTesting(),
         provideAuth(),
         ...provideAuthTesting(new MemoryStorage()),
-        {
-          provide: DPOP,
-          useFactory: () => {
-            const store = inject(TokenStore);
-            return new DPoPProofs(new IndexedDbTokenStorage(database), null, document.baseURI, () => store.tokens()?.sessionId ?? null);
-          },
-        },
+        provideDPoPIn(database),
       ],
     });
     httpTesting = TestBed.inject(HttpTestingController);
@@ -258,13 +265,7 @@ describe('withDPoP with withRefreshTokenCookie', () => {
         provideHttpClientTesting(),
         provideAuth({}, withRefreshTokenCookie()),
         ...provideAuthTesting(new MemoryStorage()),
-        {
-          provide: DPOP,
-          useFactory: () => {
-            const store = inject(TokenStore);
-            return new DPoPProofs(new IndexedDbTokenStorage(database), null, document.baseURI, () => store.tokens()?.sessionId ?? null);
-          },
-        },
+        provideDPoPIn(database),
       ],
     });
     httpTesting = TestBed.inject(HttpTestingController);
@@ -277,17 +278,7 @@ describe('withDPoP with withRefreshTokenCookie', () => {
     indexedDB.deleteDatabase(database);
   });
 
-  /** The request to `url` once its proof is signed. */
-  async function sent(url: string): Promise<TestRequest> {
-    for (let turn = 0; turn < 200; turn++) {
-      const [request] = httpTesting.match(url);
-      if (request) {
-        return request;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    throw new Error(`No request to ${url} was sent`);
-  }
+  const sent = (url: string) => sentTo(httpTesting, url);
 
   it('proves the same key at sign-in, at the refresh from the cookie and at sign-out, with credentials each time', async () => {
     const { refreshToken: _inCookie, ...body } = dpopAnswer(1);

@@ -4,6 +4,7 @@ import { Observable, catchError, defer, from, map, switchMap, throwError } from 
 
 import { AUTH_CONFIG } from './auth-config';
 import { IndexedDbTokenStorage } from './indexed-db-token-storage';
+import { oauthErrorCode } from './oauth-error';
 import { inBrowser } from './platform';
 import type { TokenStorage } from './token-storage';
 
@@ -154,7 +155,7 @@ export function withProof<T>(
       catchError((error: unknown) => {
         if (dpop && error instanceof HttpErrorResponse) {
           dpop.learnNonce(url, error.headers);
-          if (!retried && error.status === 400 && errorCode(error) === 'use_dpop_nonce') {
+          if (!retried && error.status === 400 && oauthErrorCode(error) === 'use_dpop_nonce') {
             return attempt(true);
           }
         }
@@ -171,16 +172,4 @@ export function isNonceChallenge(error: unknown): boolean {
     error.status === 401 &&
     /(^|,)\s*DPoP\b[^]*error="use_dpop_nonce"/i.test(error.headers.get('WWW-Authenticate') ?? '')
   );
-}
-
-function errorCode(error: HttpErrorResponse): unknown {
-  let body: unknown = error.error;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      return undefined;
-    }
-  }
-  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['error'] : undefined;
 }

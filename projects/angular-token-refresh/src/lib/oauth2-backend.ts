@@ -4,6 +4,7 @@ import { Observable, defer, from, map, of, switchMap } from 'rxjs';
 import type { AuthBackend, TokenSet } from './auth-backend';
 import { bypassAuth } from './bypass-auth';
 import { DPoPProofs, withProof } from './dpop';
+import { oauthErrorCode } from './oauth-error';
 import type { CodeFlowOptions, ServerMetadata } from './oauth2-code-flow';
 import { SignInError } from './sign-in-error';
 import { malformedAnswer } from './token-pair';
@@ -126,16 +127,5 @@ export function tokenSetFromOAuth2(response: unknown, url: string, dpop = false)
 
 /** Whether `error` is the server refusing the grant (RFC 6749 §5.2 `invalid_grant`); other 400s are the client's bug or a fault. */
 export function isInvalidGrant(error: unknown): boolean {
-  if (!(error instanceof HttpErrorResponse) || (error.status !== 400 && error.status !== 401)) {
-    return false;
-  }
-  let body: unknown = error.error;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      return false;
-    }
-  }
-  return typeof body === 'object' && body !== null && (body as Record<string, unknown>)['error'] === 'invalid_grant';
+  return error instanceof HttpErrorResponse && (error.status === 400 || error.status === 401) && oauthErrorCode(error) === 'invalid_grant';
 }
