@@ -163,10 +163,7 @@ export class AuthService {
 
   /** Clears the tokens and sends the user to the login page once, remembering where they were. */
   endSession(reason: SignOutReason): void {
-    if (this.store.tokens()) {
-      void this.store.clear();
-      this.sessionEnded(reason);
-    }
+    void this.clearSession(reason);
   }
 
   /**
@@ -273,9 +270,19 @@ export class AuthService {
     await Promise.race([revoked ? firstValueFrom(revoked, { defaultValue: null }).catch(() => null) : null, waited]);
     clearTimeout(timer);
     const logout = await this.backend.endSessionUrl?.(pair.idToken).catch(() => null);
-    this.endSession('user');
+    // Leaving unloads the page, which would abort a storage write still in flight: the tokens would stay stored and
+    // sibling tabs would never hear of the sign-out.
+    await this.clearSession('user');
     if (logout) {
       this.leave(logout);
+    }
+  }
+
+  private async clearSession(reason: SignOutReason): Promise<void> {
+    if (this.store.tokens()) {
+      const cleared = this.store.clear();
+      this.sessionEnded(reason);
+      await cleared;
     }
   }
 

@@ -35,10 +35,14 @@ describe('OAuth 2.0 sign-in by redirect (Authorization Code with PKCE, OpenID Co
   let auth: AuthService;
   let store: TokenStore;
   let left: string[];
+  let leave: jasmine.Spy<(url: string) => void>;
+  let storage: MemoryStorage;
 
   beforeEach(() => {
     sessionStorage.clear();
     left = [];
+    leave = jasmine.createSpy('leave').and.callFake((url: string) => left.push(url));
+    storage = new MemoryStorage();
     TestBed.configureTestingModule({
       providers: [
         provideRouter([{ path: 'login', children: [] }]),
@@ -54,8 +58,8 @@ describe('OAuth 2.0 sign-in by redirect (Authorization Code with PKCE, OpenID Co
             postLogoutRedirectUri: `${location.origin}/`,
           }),
         ),
-        ...provideAuthTesting(new MemoryStorage()),
-        { provide: LEAVE_APP, useValue: (url: string) => left.push(url) },
+        ...provideAuthTesting(storage),
+        { provide: LEAVE_APP, useValue: (url: string) => leave(url) },
       ],
     });
     httpTesting = TestBed.inject(HttpTestingController);
@@ -247,6 +251,33 @@ describe('OAuth 2.0 sign-in by redirect (Authorization Code with PKCE, OpenID Co
       expect(logout.searchParams.get('id_token_hint')).toBe(token);
       expect(logout.searchParams.get('post_logout_redirect_uri')).toBe(`${location.origin}/`);
       expect(store.tokens()).toBeNull();
+    });
+
+    it('leaves only once storage is cleared, so a slow write is not lost with the page and sibling tabs hear of it', async () => {
+      const url = await startSignIn();
+      await comeBack(
+        { code: 'the-code', state: url.searchParams.get('state')! },
+        { access_token: 'at-1', token_type: 'Bearer', refresh_token: 'rt-1', id_token: idToken({ nonce: url.searchParams.get('nonce')! }) },
+      );
+      // IndexedDB under load: the write lands a while after it was asked for.
+      const update = storage.update.bind(storage);
+      spyOn(storage, 'update').and.callFake((change) => new Promise((resolve) => setTimeout(() => resolve(update(change)), 50)));
+      let storedWhenLeaving: unknown = 'not left';
+      leave.and.callFake(() => (storedWhenLeaving = storage.value));
+
+      auth.signOut();
+      (
+        await waitFor(
+          () => httpTesting.match(`${ISSUER}/revoke`),
+          (found) => found.length > 0,
+        )
+      )[0].flush(null);
+      await waitFor(
+        () => storedWhenLeaving,
+        (stored) => stored !== 'not left',
+      );
+
+      expect(storedWhenLeaving).toBeNull();
     });
   });
 });
