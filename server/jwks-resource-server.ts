@@ -2,9 +2,18 @@
 // no database. It verifies with jose (createRemoteJWKSet, which caches the keys and refetches on an unknown kid) and
 // answers GET /whoami. Run: JWKS_URL=http://localhost:7000/.well-known/jwks.json tsx server/jwks-resource-server.ts
 // CORS_ORIGIN lets that page origin call it from a browser; JWT_ALGS names the algorithms it accepts (ES256 by default).
-import { createServer } from 'node:http';
+// DPoP-bound tokens (RFC 9449) are taken with a proof of their key: DPOP=off|optional|required (optional by default),
+// DPOP_NONCE_SECONDS > 0 asks for nonces of its own (one instance: each process makes its own nonce key).
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import cors from 'cors';
+import express, { type ErrorRequestHandler } from 'express';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+
+import { DPoPVerifier } from './auth/dpop';
+import { type AccessTokenVerifier, requireAuth } from './auth/require-auth';
+import type { DPoPMode } from './config';
+import { HttpError } from './http-error';
 
 const env = (name: string, fallback?: string): string => {
   const value = process.env[name]?.trim() || fallback;
@@ -18,33 +27,53 @@ const jwks = createRemoteJWKSet(new URL(env('JWKS_URL')), {
 });
 const expected = { issuer: env('JWT_ISSUER', 'angular-token-refresh'), audience: env('JWT_AUDIENCE', 'angular-token-refresh-api') };
 const algorithms = env('JWT_ALGS', 'ES256').split(',');
-const corsOrigin = process.env['CORS_ORIGIN']?.trim();
 
-const server = createServer(async (req, res) => {
-  if (corsOrigin && req.headers.origin === corsOrigin) {
-    res.setHeader('Access-Control-Allow-Origin', corsOrigin);
-    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
-    res.setHeader('Vary', 'Origin');
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'Access-Control-Allow-Headers': 'Authorization', 'Access-Control-Allow-Methods': 'GET' }).end();
-      return;
+const tokens: AccessTokenVerifier = {
+  async verifyAccessToken(token) {
+    try {
+      return {
+        valid: true,
+        claims: (await jwtVerify<{ cnf?: { jkt?: string } }>(token, jwks, { ...expected, algorithms, typ: 'at+jwt' })).payload,
+      };
+    } catch (error) {
+      return { valid: false, reason: `The access token is invalid (${(error as { code?: string }).code ?? 'unreadable'})` };
     }
-  }
-  const token = /^Bearer ([\w.~+/-]+=*)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (req.url !== '/whoami' || !token) {
-    res.writeHead(req.url === '/whoami' ? 401 : 404, req.url === '/whoami' ? { 'WWW-Authenticate': 'Bearer' } : {}).end();
-    return;
-  }
-  try {
-    const { payload, protectedHeader } = await jwtVerify(token, jwks, { ...expected, algorithms, typ: 'at+jwt' });
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ sub: payload.sub, kid: protectedHeader.kid }));
-  } catch (error) {
-    res
-      .writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer error="invalid_token"' })
-      .end(JSON.stringify({ error: (error as { code?: string }).code ?? 'invalid_token' }));
-  }
+  },
+};
+const dpop = new DPoPVerifier({
+  config: {
+    dpop: env('DPOP', 'optional') as DPoPMode,
+    dpopNonceSeconds: Number(env('DPOP_NONCE_SECONDS', '0')),
+    dpopProofMaxAgeSeconds: 60,
+    jwtSecret: randomBytes(32).toString('base64url'),
+    redisPrefix: '',
+  },
+  now: Date.now,
 });
-server.listen(Number(env('PORT', '0')), '127.0.0.1', () => {
+
+const app = express();
+app.disable('x-powered-by');
+const corsOrigin = process.env['CORS_ORIGIN']?.trim();
+if (corsOrigin) {
+  app.use(
+    cors({
+      origin: corsOrigin,
+      methods: ['GET'],
+      allowedHeaders: ['Authorization', 'DPoP'],
+      exposedHeaders: ['WWW-Authenticate', 'DPoP-Nonce'],
+    }),
+  );
+}
+app.get('/whoami', requireAuth(tokens, dpop), (req, res) => {
+  const token = req.headers.authorization!.split(' ').pop()!;
+  res.json({ sub: (res.locals['claims'] as { sub?: string }).sub, kid: decodeProtectedHeader(token).kid });
+});
+app.use((_req, res) => void res.status(404).end());
+const answerError: ErrorRequestHandler = (error, _req, res, _next) =>
+  error instanceof HttpError ? error.send(res) : void res.status(500).json({ error: 'server_error' });
+app.use(answerError);
+
+const server = app.listen(Number(env('PORT', '0')), '127.0.0.1', () => {
   console.log(`JWKS resource server listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
 process.once('SIGTERM', () => server.close(() => process.exit(0)));

@@ -18,6 +18,9 @@ const FUTURE_SKEW_SECONDS = 5;
 /** Proofs remembered in this process (without Redis): past it the oldest goes, which may let it be replayed. */
 const MEMORY_JTI_CAPACITY = 200_000;
 
+/** The settings a verifier reads: the token server's `Config`, or a resource server's own. */
+export type DPoPConfig = Pick<Config, 'dpop' | 'dpopNonceSeconds' | 'dpopProofMaxAgeSeconds' | 'jwtSecret' | 'redisPrefix'>;
+
 /** Where a proof was presented: its refusals are answered per RFC 9449 §5 (token endpoint) or §7.1 (resource). */
 export type ProofSite = 'token' | 'resource';
 
@@ -36,7 +39,7 @@ export class DPoPVerifier {
   private readonly nonceKey: Buffer;
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly deps: { config: Config; redis?: Redis; now: () => number }) {
+  constructor(private readonly deps: { config: DPoPConfig; redis?: Redis; now: () => number }) {
     this.mode = deps.config.dpop;
     this.nonceKey = Buffer.from(hkdfSync('sha256', deps.config.jwtSecret, Buffer.alloc(0), 'dpop-nonce', 32));
   }

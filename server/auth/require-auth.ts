@@ -2,7 +2,11 @@ import type { RequestHandler } from 'express';
 
 import { HttpError } from '../http-error';
 import { DPOP_ALGS, type DPoPVerifier } from './dpop';
-import type { TokenService } from './token-service';
+
+/** What checks an access token's signature and claims: the token server's `TokenService`, or a JWKS verifier. */
+export interface AccessTokenVerifier {
+  verifyAccessToken(token: string): Promise<{ valid: true; claims: { cnf?: { jkt?: string } } } | { valid: false; reason: string }>;
+}
 
 /** RFC 6750 §2.1 and RFC 9449 §7.1: `Bearer` or `DPoP` (any case) and one b64token, nothing else. */
 const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -12,7 +16,7 @@ const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i;
  * and RFC 9449 §7.1. A token bound to a DPoP key (`cnf.jkt`) is taken only as `DPoP <token>` with a valid proof of that
  * key, never as `Bearer`; with DPOP=required so is every token.
  */
-export function requireAuth(tokens: TokenService, dpop: DPoPVerifier): RequestHandler {
+export function requireAuth(tokens: AccessTokenVerifier, dpop: DPoPVerifier): RequestHandler {
   const refuse = (description: string, scheme: string) =>
     scheme === 'dpop' ? dpop.refusal('resource', 'invalid_token', description) : invalidBearer(description);
   return async (req, res, next) => {

@@ -165,7 +165,10 @@ describe('a service that knows only the JWKS URL (jose createRemoteJWKSet), besi
   const signIn = async (server: TokenServer) => (await signInOver(server.url)).authorizationToken;
   const whoami = async (token: string) => {
     const response = await fetch(`${verifier.url}/whoami`, { headers: { Authorization: `Bearer ${token}` } });
-    return { status: response.status, body: (await response.json()) as { sub?: string; kid?: string; error?: string } };
+    return {
+      status: response.status,
+      body: (await response.json()) as { sub?: string; kid?: string; error?: string; error_description?: string },
+    };
   };
 
   it('verifies tokens from either instance, old and new after `keys:rotate`, and refuses an unknown kid', async () => {
@@ -190,6 +193,9 @@ describe('a service that knows only the JWKS URL (jose createRemoteJWKSet), besi
     expect((await whoami(before)).body.kid).toBe(kidOf(before));
 
     const stranger = signWithStrangerKey(jwt.decode(after) as object, 'a-kid-nobody-issued');
-    expect(await whoami(stranger)).toEqual({ status: 401, body: { error: 'ERR_JWKS_NO_MATCHING_KEY' } });
+    expect(await whoami(stranger)).toEqual({
+      status: 401,
+      body: { error: 'invalid_token', error_description: 'The access token is invalid (ERR_JWKS_NO_MATCHING_KEY)' },
+    });
   });
 });
