@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { packLibrary } from '../.ci/pack-lib';
-import { buildConsumerApps, consumerBuild } from './consumer-app';
+import { CONSUMER_BUILDS, buildConsumerApps, consumerBuild } from './consumer-app';
 import { buildNgAddApps, ngAddApp } from './ng-add-apps';
 
 /** The demo built in cookie mode (`npm run build:cookie`), for the cookie-mode specs to serve. */
@@ -32,7 +32,11 @@ export default async function buildApps(): Promise<void> {
       execFileSync(process.execPath, [ng, ...build], { cwd: root, stdio: 'inherit' });
     }
   }
-  const built = [join(consumerBuild(22, 'module'), 'index.html'), join(ngAddApp('module-zone').browser, 'index.html')];
+  const built = [
+    ...Object.values(CONSUMER_BUILDS).map((dir) => join(dir, 'browser')),
+    join(consumerBuild(22, 'module'), 'index.html'),
+    join(ngAddApp('module-zone').browser, 'index.html'),
+  ];
   if (!skip || !built.every((file) => existsSync(file))) {
     const tarball = packLibrary();
     await buildConsumerApps(tarball);

@@ -25,6 +25,8 @@ export const CONSUMER_BUILDS = {
   'oauth-code': join(APP, 'dist/oauth-code'),
   /** The same on zone.js. */
   'oauth-code-zone': join(APP, 'dist/oauth-code-zone'),
+  /** The sign-in snippet with `withDPoP()` (Sender-constrained tokens), on zone.js. */
+  'oauth-code-dpop': join(APP, 'dist/oauth-code-dpop'),
   /** The install snippet and the SSR recipe (Server-side rendering), built with `@angular/ssr`. */
   ssr: join(APP, 'dist/ssr'),
   /** The same on zone.js: the install snippet with `provideZoneChangeDetection()`, zone.js as a polyfill. */
@@ -114,9 +116,12 @@ function prepare(name: string, readme: string): string {
     .replaceAll("'https://app.example.com/'", '`${location.origin}/`')
     .replaceAll("'https://api.example.com'", "localStorage.getItem('consumer-app.api-origin') ?? 'https://api.example.com'");
   writeFileSync(join(app, 'src/app/app.config.oauth-code.ts'), codeFlow);
+  const codeFlowZone = codeFlow.replaceAll('provideZonelessChangeDetection', 'provideZoneChangeDetection');
+  writeFileSync(join(app, 'src/app/app.config.oauth-code-zone.ts'), codeFlowZone);
+  // The one edit for DPoP: withDPoP() beside withOAuth2(…), as the package README shows.
   writeFileSync(
-    join(app, 'src/app/app.config.oauth-code-zone.ts'),
-    codeFlow.replaceAll('provideZonelessChangeDetection', 'provideZoneChangeDetection'),
+    join(app, 'src/app/app.config.oauth-code-dpop.ts'),
+    edited(edited(codeFlowZone, 'withOAuth2 }', 'withDPoP, withOAuth2 }'), '      }),\n    ),\n', '      }),\n      withDPoP(),\n    ),\n'),
   );
   writeFileSync(join(app, 'src/app/app.routes.server.ts'), snippet(readme, '// src/app/app.routes.server.ts\n'));
   writeFileSync(join(app, 'src/module/app-module.ts'), snippet(readme, '// src/app/app-module.ts (NgModule)\n'));
@@ -156,6 +161,14 @@ function angularPackages(angular: string, tooling: string, extra: Record<string,
     tslib: '2.8.1',
     ...extra,
   };
+}
+
+/** `text` with its one `from` replaced by `to`. */
+function edited(text: string, from: string, to: string): string {
+  if (text.split(from).length !== 2) {
+    throw new Error(`The snippet no longer has exactly one ${JSON.stringify(from)} to edit`);
+  }
+  return text.replace(from, to);
 }
 
 /** The fenced TypeScript block of `readme` whose first line is `firstLine`. */

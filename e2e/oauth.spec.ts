@@ -15,6 +15,8 @@ test('20 staggered 401s make exactly one refresh at the token endpoint, and all 
     grantsRevoked: 0,
     revocations: 0,
     endSessions: 0,
+    // A client without withDPoP() sends no proofs, and oidc-provider with DPoP on asks it for none.
+    dpop: { proofs: 0, nonceChallenges: 0 },
   });
   expect((await storedTokens(page))?.refreshToken).not.toBe(before?.refreshToken);
 });
@@ -39,6 +41,7 @@ test('a planted stale refresh token causes one sign-out and no loop', async ({ p
     grantsRevoked: 1,
     revocations: 0,
     endSessions: 0,
+    dpop: { proofs: 0, nonceChallenges: 0 },
   });
   expect(await storedTokens(page)).toBeNull();
   await expect(page).toHaveURL(/\/login/);

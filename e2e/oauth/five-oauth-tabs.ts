@@ -1,6 +1,7 @@
 import { BrowserContext, Page } from '@playwright/test';
 
 import { expect, send, stats } from './oauth-fixtures';
+import type { Stats } from './oauth-server';
 
 const TABS = 5;
 
@@ -8,7 +9,7 @@ const TABS = 5;
  * Signs in with `signIn`, opens four more tabs, and has all five send requests at random over four lifetimes of
  * 4-second tokens: one single-use refresh token at a time, never `invalid_grant`, every request served.
  */
-export async function fiveBusyTabs(page: Page, context: BrowserContext, signIn: (page: Page) => Promise<unknown>): Promise<void> {
+export async function fiveBusyTabs(page: Page, context: BrowserContext, signIn: (page: Page) => Promise<unknown>): Promise<Stats> {
   await signIn(page);
   await page.request.post('/test/reset');
   const tabs: Page[] = [page];
@@ -36,7 +37,7 @@ export async function fiveBusyTabs(page: Page, context: BrowserContext, signIn: 
   const results = (await Promise.all(tabs.map((tab) => tab.getByTestId('result').allTextContents()))).flat();
   const final = await stats(page);
   console.log(
-    `${TABS} tabs, 16 s of 4-second tokens: ${results.length} requests, ${final.refresh.succeeded} refreshes, failures ${JSON.stringify(final.refresh.failed)}`,
+    `${TABS} tabs, 16 s of 4-second tokens: ${results.length} requests, ${final.refresh.succeeded} refreshes, failures ${JSON.stringify(final.refresh.failed)}, DPoP proofs ${final.dpop.proofs} (nonce resends ${final.dpop.nonceChallenges})`,
   );
 
   expect(final.refresh.failed).toEqual({});
@@ -46,4 +47,5 @@ export async function fiveBusyTabs(page: Page, context: BrowserContext, signIn: 
   for (const tab of tabs) {
     await expect(tab).toHaveURL(/\/$/);
   }
+  return final;
 }

@@ -11,10 +11,10 @@ import type { Stats } from './oauth-server';
 // OAuth snippet, is served on the authorization server's origin; it opens its session with startSession.
 export const test = base.extend<
   object,
-  { accessTokenTtl: number; appBuild: 'oauth' | 'oauth-code' | 'oauth-code-zone'; oauth: ListeningProcess }
+  { accessTokenTtl: number; appBuild: 'oauth' | 'oauth-code' | 'oauth-code-zone' | 'oauth-code-dpop'; oauth: ListeningProcess }
 >({
   accessTokenTtl: [60, { scope: 'worker', option: true }],
-  /** Which build of the consumer app the harness serves: refresh only (`startSession`), or sign-in by redirect (zoneless, or on zone.js). */
+  /** Which build of the consumer app the harness serves: refresh only (`startSession`), or sign-in by redirect (zoneless, on zone.js, or with DPoP on zone.js). */
   appBuild: ['oauth', { scope: 'worker', option: true }],
   oauth: [
     async ({ accessTokenTtl, appBuild }, use) => {

@@ -5,9 +5,12 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 
-import express, { Request, Response } from 'express';
+import express from 'express';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 
+import { DPoPVerifier } from '../../server/auth/dpop';
+import { type AccessTokenVerifier, requireAuth } from '../../server/auth/require-auth';
+import { HttpError } from '../../server/http-error';
 import { API_AUDIENCE } from './api-audience';
 import Provider, { Client, errors, KoaContextWithOIDC } from 'oidc-provider';
 
@@ -25,6 +28,8 @@ export interface Stats {
   revocations: number;
   /** RP-initiated logouts the user confirmed. */
   endSessions: number;
+  /** Token requests that carried a DPoP proof, and those refused with `use_dpop_nonce` (not counted as failed refreshes). */
+  dpop: { proofs: number; nonceChallenges: number };
 }
 
 const emptyStats = (): Stats => ({
@@ -33,6 +38,7 @@ const emptyStats = (): Stats => ({
   grantsRevoked: 0,
   revocations: 0,
   endSessions: 0,
+  dpop: { proofs: 0, nonceChallenges: 0 },
 });
 let stats = emptyStats();
 
@@ -67,6 +73,8 @@ function createProvider(issuer: string, accessTokenTtl: number): Provider {
       devInteractions: { enabled: true },
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      // DPoP (RFC 9449) for clients that send proofs, with nonces required of them; Bearer clients are unaffected.
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => API_AUDIENCE,
@@ -115,10 +123,17 @@ function createProvider(issuer: string, accessTokenTtl: number): Provider {
     if (ctx.oidc?.route === 'end_session_confirm') stats.endSessions++;
     if (ctx.oidc?.route !== 'token') return;
     const grantType = String(ctx.oidc.params?.['grant_type'] ?? 'unknown');
+    const error = (ctx.body as { error?: string } | undefined)?.error;
+    if (ctx.get('DPoP')) stats.dpop.proofs++;
+    // A request for a fresh nonce is answered by one resend of the same request: not a token request of its own.
+    if (error === 'use_dpop_nonce') {
+      stats.dpop.nonceChallenges++;
+      return;
+    }
     bump(stats.tokenRequests, grantType);
     if (grantType !== 'refresh_token') return;
     if (ctx.status === 200) stats.refresh.succeeded++;
-    else bump(stats.refresh.failed, String((ctx.body as { error?: string } | undefined)?.error ?? ctx.status));
+    else bump(stats.refresh.failed, String(error ?? ctx.status));
   });
   provider.on('grant.revoked', (_ctx, grantId) => {
     stats.grantsRevoked++;
@@ -136,19 +151,27 @@ let publicJwks: ReturnType<typeof createLocalJWKSet>;
 let tokenIssuer = '';
 
 /**
- * The account of a valid access token, or undefined: unknown, expired, or its grant revoked.
- * `find()` still returns tokens up to `clockTolerance` (15 s) past expiry, hence the explicit `isExpired` check.
+ * Checks an access token as the API's resource server: a JWT (a code-flow sign-in, bound to a DPoP key when the app
+ * sent proofs) by signature and claims; an opaque one (the test grant) by lookup, refused once expired or its grant
+ * revoked. `find()` still returns tokens up to `clockTolerance` (15 s) past expiry, hence the explicit `isExpired` check.
  */
-async function accountOf(provider: Provider, authorization: string | undefined): Promise<string | undefined> {
-  const value = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
-  if (value?.split('.').length === 3) {
-    // A JWT access token (a code-flow sign-in): verified as any resource server would, by signature and claims.
-    const verified = await jwtVerify(value, publicJwks, { issuer: tokenIssuer, audience: API_AUDIENCE, typ: 'at+jwt' }).catch(() => null);
-    return verified?.payload.sub;
-  }
-  const token = value ? await provider.AccessToken.find(value) : undefined;
-  if (!token || token.isExpired || !token.grantId || !(await provider.Grant.find(token.grantId))) return undefined;
-  return token.accountId;
+function accessTokens(provider: Provider): AccessTokenVerifier {
+  const invalid = { valid: false, reason: 'The access token is invalid' } as const;
+  return {
+    async verifyAccessToken(value) {
+      if (value.split('.').length === 3) {
+        const verified = await jwtVerify<{ cnf?: { jkt?: string } }>(value, publicJwks, {
+          issuer: tokenIssuer,
+          audience: API_AUDIENCE,
+          typ: 'at+jwt',
+        }).catch(() => null);
+        return verified ? { valid: true, claims: verified.payload } : invalid;
+      }
+      const token = await provider.AccessToken.find(value);
+      if (!token || token.isExpired || !token.grantId || !(await provider.Grant.find(token.grantId))) return invalid;
+      return { valid: true, claims: { sub: token.accountId } };
+    },
+  };
 }
 
 function createApp(provider: Provider, staticDir: string | undefined): express.Express {
@@ -156,16 +179,26 @@ function createApp(provider: Provider, staticDir: string | undefined): express.E
   app.disable('x-powered-by');
   app.use('/oidc', provider.callback());
 
-  app.get(/^\/api\//, async (req: Request, res: Response) => {
-    const accountId = await accountOf(provider, req.headers.authorization);
-    const delay = Math.min(Math.max(Number(req.query['delay']) || 0, 0), 2000);
-    if (delay) await new Promise((done) => setTimeout(done, delay));
-    if (!accountId) {
-      res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json({ error: 'invalid_token' });
-      return;
-    }
-    res.json(`protected resources, account: ${accountId}`);
+  // Bearer tokens, and DPoP-bound ones with a proof of their key; nonces are oidc-provider's, on the token endpoint only.
+  const dpop = new DPoPVerifier({
+    config: {
+      dpop: 'optional',
+      dpopNonceSeconds: 0,
+      dpopProofMaxAgeSeconds: 60,
+      jwtSecret: randomBytes(32).toString('base64url'),
+      redisPrefix: '',
+    },
+    now: Date.now,
   });
+  const delay: express.RequestHandler = async (req, _res, next) => {
+    const ms = Math.min(Math.max(Number(req.query['delay']) || 0, 0), 2000);
+    if (ms) await new Promise((done) => setTimeout(done, ms));
+    next();
+  };
+  app.get(/^\/api\//, delay, requireAuth(accessTokens(provider), dpop), (_req, res) => {
+    res.json(`protected resources, account: ${(res.locals['claims'] as { sub: string }).sub}`);
+  });
+  app.use(((error, _req, res, next) => (error instanceof HttpError ? error.send(res) : next(error))) as express.ErrorRequestHandler);
 
   app.get('/test/stats', (_req, res) => void res.json(stats));
   app.post('/test/reset', (_req, res) => {

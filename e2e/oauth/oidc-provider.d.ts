@@ -20,6 +20,7 @@ declare module 'oidc-provider' {
   export interface KoaContextWithOIDC {
     status: number;
     body: unknown;
+    get(header: string): string;
     oidc?: { route?: string; client: Client; params?: Record<string, unknown> };
   }
 
