@@ -1,27 +1,12 @@
-import { Page } from '@playwright/test';
-
-import { startTokenServer } from '../server/start-token-server';
 import { ANGULAR_MAJORS, AppStyle, consumerBuild } from './consumer-app';
-import { test as base, expect, storedTokens, writeStoredTokens } from './fixtures';
+import { appErrors, expectStable, test } from './consumer-fixtures';
+import { expect, storedTokens, writeStoredTokens } from './fixtures';
 import { watchForLoginPage } from './login-watch';
 
 const STYLES: Record<AppStyle, string> = {
   plain: 'standalone, zoneless, functional interceptor',
   module: 'NgModule, zone.js, class interceptor in HTTP_INTERCEPTORS',
 };
-
-/** A token server of its own for each test, serving the build the test names. */
-const test = base.extend<{ staticDir: string }>({
-  staticDir: ['', { option: true }],
-  baseURL: async ({ staticDir }, use) => {
-    const server = await startTokenServer({ LOG_LEVEL: 'warn', STATIC_DIR: staticDir });
-    try {
-      await use(server.url);
-    } finally {
-      await server.stop();
-    }
-  },
-});
 
 // The packed tarball, installed with npm into a separate app of each Angular major the package claims, in both app
 // styles, configured from the guides' snippets and served by the token server like any static build.
@@ -80,20 +65,4 @@ for (const major of ANGULAR_MAJORS) {
       });
     });
   }
-}
-
-/** `ApplicationRef.isStable` turns true within a few seconds (the app mirrors it on `<html data-stable>`). */
-async function expectStable(page: Page): Promise<void> {
-  await expect(page.locator('html')).toHaveAttribute('data-stable', 'true', { timeout: 5_000 });
-}
-
-/** Errors the app throws or logs; the browser's own "Failed to load resource" lines (the 401s) are expected. */
-function appErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on(
-    'console',
-    (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && errors.push(message.text()),
-  );
-  return errors;
 }

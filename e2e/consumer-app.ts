@@ -27,6 +27,8 @@ export const CONSUMER_BUILDS = {
   'oauth-code-zone': join(APP, 'dist/oauth-code-zone'),
   /** The sign-in snippet with `withDPoP()` (Sender-constrained tokens), on zone.js. */
   'oauth-code-dpop': join(APP, 'dist/oauth-code-dpop'),
+  /** The install snippet on zone.js, with `withRefreshTokenCookie()` and `withDPoP()`: a cookie bound to a key. */
+  'cookie-dpop': join(APP, 'dist/cookie-dpop'),
   /** The install snippet and the SSR recipe (Server-side rendering), built with `@angular/ssr`. */
   ssr: join(APP, 'dist/ssr'),
   /** The same on zone.js: the install snippet with `provideZoneChangeDetection()`, zone.js as a polyfill. */
@@ -100,9 +102,16 @@ function prepare(name: string, readme: string): string {
   const appConfig = snippet(readme, '// src/app/app.config.ts\n');
   writeFileSync(join(app, 'src/app/app.config.ts'), appConfig);
   // The one edit for the zone.js server build: the same config on zone.js.
+  const appConfigZone = appConfig.replaceAll('provideZonelessChangeDetection', 'provideZoneChangeDetection');
+  writeFileSync(join(app, 'src/app/app.config.zone.ts'), appConfigZone);
+  // And for the cookie bound to a key: the two features, as the package README names them.
   writeFileSync(
-    join(app, 'src/app/app.config.zone.ts'),
-    appConfig.replaceAll('provideZonelessChangeDetection', 'provideZoneChangeDetection'),
+    join(app, 'src/app/app.config.cookie-dpop.ts'),
+    edited(
+      edited(appConfigZone, 'provideAuth }', 'provideAuth, withDPoP, withRefreshTokenCookie }'),
+      "provideAuth({ loginPath: '/login' })",
+      "provideAuth({ loginPath: '/login' }, withRefreshTokenCookie(), withDPoP())",
+    ),
   );
   // The one edit for OAuth: the example authorization server lives on the test harness's origin.
   writeFileSync(
