@@ -4,13 +4,12 @@
 // CORS_ORIGIN lets that page origin call it from a browser; JWT_ALGS names the algorithms it accepts (ES256 by default).
 // DPoP-bound tokens (RFC 9449) are taken with a proof of their key: DPOP=off|optional|required (optional by default),
 // DPOP_NONCE_SECONDS > 0 asks for nonces of its own (one instance: each process makes its own nonce key).
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 
-import { DPoPVerifier } from './auth/dpop';
+import { standaloneDPoPVerifier } from './auth/dpop';
 import { type AccessTokenVerifier, requireAuth } from './auth/require-auth';
 import type { DPoPMode } from './config';
 import { HttpError } from './http-error';
@@ -40,16 +39,9 @@ const tokens: AccessTokenVerifier = {
     }
   },
 };
-const dpop = new DPoPVerifier({
-  config: {
-    dpop: env('DPOP', 'optional') as DPoPMode,
-    dpopNonceSeconds: Number(env('DPOP_NONCE_SECONDS', '0')),
-    dpopProofMaxAgeSeconds: 60,
-    jwtSecret: randomBytes(32).toString('base64url'),
-    redisPrefix: '',
-  },
-  now: Date.now,
-});
+const dpopMode = env('DPOP', 'optional');
+if (!['off', 'optional', 'required'].includes(dpopMode)) throw new Error('DPOP must be off, optional or required');
+const dpop = standaloneDPoPVerifier(dpopMode as DPoPMode, Number(env('DPOP_NONCE_SECONDS', '0')));
 
 const app = express();
 app.disable('x-powered-by');

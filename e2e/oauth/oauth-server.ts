@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import express from 'express';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 
-import { DPoPVerifier } from '../../server/auth/dpop';
+import { standaloneDPoPVerifier } from '../../server/auth/dpop';
 import { type AccessTokenVerifier, requireAuth } from '../../server/auth/require-auth';
 import { HttpError } from '../../server/http-error';
 import { API_AUDIENCE } from './api-audience';
@@ -180,16 +180,7 @@ function createApp(provider: Provider, staticDir: string | undefined): express.E
   app.use('/oidc', provider.callback());
 
   // Bearer tokens, and DPoP-bound ones with a proof of their key; nonces are oidc-provider's, on the token endpoint only.
-  const dpop = new DPoPVerifier({
-    config: {
-      dpop: 'optional',
-      dpopNonceSeconds: 0,
-      dpopProofMaxAgeSeconds: 60,
-      jwtSecret: randomBytes(32).toString('base64url'),
-      redisPrefix: '',
-    },
-    now: Date.now,
-  });
+  const dpop = standaloneDPoPVerifier('optional');
   const delay: express.RequestHandler = async (req, _res, next) => {
     const ms = Math.min(Math.max(Number(req.query['delay']) || 0, 0), 2000);
     if (ms) await new Promise((done) => setTimeout(done, ms));

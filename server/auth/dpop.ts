@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify, type JWK } from 'jose';
 
@@ -155,6 +155,16 @@ export class DPoPVerifier {
     this.seen.set(key, at + ttlMs);
     return true;
   }
+}
+
+/**
+ * A verifier for a resource server that is not the token server (the JWKS example, the OAuth test harness): proofs up
+ * to 60 s old, jtis remembered in process, and with `nonceSeconds` > 0 nonces under a random key, so only this process
+ * issues and accepts them.
+ */
+export function standaloneDPoPVerifier(mode: DPoPMode, nonceSeconds = 0): DPoPVerifier {
+  const config = { dpop: mode, dpopNonceSeconds: nonceSeconds, dpopProofMaxAgeSeconds: 60, redisPrefix: '' };
+  return new DPoPVerifier({ config: { ...config, jwtSecret: randomBytes(32).toString('base64url') }, now: Date.now });
 }
 
 /** The `ath` of an access token, or any SHA-256 in base64url. */
