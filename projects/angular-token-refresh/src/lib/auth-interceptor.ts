@@ -1,22 +1,20 @@
 import {
   HttpContext,
   HttpContextToken,
-  HttpErrorResponse,
   HttpEvent,
   HttpHandler,
   HttpHandlerFn,
   HttpInterceptor,
   HttpInterceptorFn,
   HttpRequest,
-  HttpResponse,
 } from '@angular/common/http';
 import { EnvironmentInjector, Injectable, inject, runInInjectionContext } from '@angular/core';
-import { Observable, catchError, from, isObservable, switchMap, tap } from 'rxjs';
+import { Observable, catchError, isObservable, switchMap } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 import { AuthAttempt, AuthSend, AuthService } from './auth-service';
 import { BYPASS_AUTH } from './bypass-auth';
-import { DPOP, DPoPProofs } from './dpop';
+import { DPOP } from './dpop';
 import { SetupCheck } from './setup-check';
 import { APP_ORIGIN, isTrustedUrl } from './trusted-url';
 
@@ -44,7 +42,8 @@ export const authInterceptor: HttpInterceptorFn = (req, next) => {
   if (appOrigin === null || bypass || !isTrustedUrl(req.url, appOrigin, config.apiOrigins)) {
     return next(req);
   }
-  const forward = (sent: AuthSend) => (dpop && sent.token ? withProof(dpop, req, sent, next) : next(prepare(req, sent)));
+  const forward = (sent: AuthSend) =>
+    dpop && sent.token ? dpop.authorize(req, sent.token, (proof) => next(prepare(req, sent, proof))) : next(prepare(req, sent));
   const send = (sent: AuthSend): Observable<HttpEvent<unknown>> =>
     forward(sent).pipe(catchError((error: unknown) => auth.afterRejection(sent, error).pipe(switchMap(send))));
   const first = auth.firstSend();
@@ -61,19 +60,6 @@ export class AuthInterceptor implements HttpInterceptor {
     const nextFn: HttpHandlerFn = (request) => next.handle(request);
     return runInInjectionContext(this.injector, () => authInterceptor(req, nextFn));
   }
-}
-
-/** Sends `req` with a DPoP-bound token and a fresh proof of the key (RFC 9449 §7), and learns the nonce of each answer. */
-function withProof(dpop: DPoPProofs, req: HttpRequest<unknown>, sent: AuthSend, next: HttpHandlerFn): Observable<HttpEvent<unknown>> {
-  const learn = (answer: unknown): void => {
-    if (answer instanceof HttpResponse || answer instanceof HttpErrorResponse) {
-      dpop.learnNonce(req.url, answer.headers);
-    }
-  };
-  return from(dpop.proof(req.method, req.url, sent.token!)).pipe(
-    switchMap((proof) => next(prepare(req, sent, proof))),
-    tap<HttpEvent<unknown>>({ next: learn, error: learn }),
-  );
 }
 
 function prepare(req: HttpRequest<unknown>, { attempt, token }: AuthSend, proof?: string): HttpRequest<unknown> {

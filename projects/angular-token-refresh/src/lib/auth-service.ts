@@ -8,7 +8,7 @@ import { AngularZone } from './angular-zone';
 import { AUTH_BACKEND, TokenSet } from './auth-backend';
 import { AUTH_CONFIG } from './auth-config';
 import { AuthEvents, RefreshTrigger, SignOutReason } from './auth-events';
-import { DPOP, isNonceChallenge } from './dpop';
+import { DPOP } from './dpop';
 import { quietTimeout } from './quiet-timeout';
 import { SESSION_END_HANDLER } from './session-end';
 import { SignInError } from './sign-in-error';
@@ -184,7 +184,7 @@ export class AuthService {
 
   /** The next send of a request that failed with `error` as `sent`, or `error` itself when there is none. */
   afterRejection(sent: AuthSend, error: unknown): Observable<AuthSend> {
-    if (isNonceChallenge(error) && !sent.nonceResend) {
+    if (this.dpop?.isNonceChallenge(error) && !sent.nonceResend) {
       // RFC 9449 §9: the API wants a newer DPoP nonce, which the interceptor took from this answer. Not a refused
       // token: the request goes once more as it was, and keeps its own retry after a refresh.
       return of({ ...sent, nonceResend: true });

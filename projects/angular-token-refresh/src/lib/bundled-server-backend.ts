@@ -4,7 +4,7 @@ import { map } from 'rxjs';
 import type { AuthBackend, TokenSet } from './auth-backend';
 import type { AuthConfig } from './auth-config';
 import { bypassAuth } from './bypass-auth';
-import { DPoPProofs, withProof } from './dpop';
+import { DPoPProofs, tokenRequest } from './dpop';
 import { malformedAnswer } from './token-pair';
 
 /** Body of a successful sign-in or refresh, as the bundled token server sends it (the seed article's field names). */
@@ -25,7 +25,7 @@ export interface TokenResponse {
  */
 export function bundledServerBackend(http: HttpClient, config: AuthConfig, dpop: DPoPProofs | null = null): AuthBackend {
   const post = (url: string, body: object, headers?: Record<string, string>) =>
-    withProof(dpop, 'POST', url, (proof) =>
+    tokenRequest(dpop, 'POST', url, (proof) =>
       http.post<unknown>(url, body, { headers: { ...headers, ...proof }, context: bypassAuth(), observe: 'response' }),
     );
   const tokens = (url: string, body: object, headers?: Record<string, string>) =>
@@ -58,7 +58,7 @@ export function bundledServerCookieBackend(
 ): AuthBackend {
   const options = { withCredentials: true, context: bypassAuth(), observe: 'response' as const };
   const post = (url: string, body: object, extra: { keepalive?: boolean; headers?: Record<string, string> } = {}) =>
-    withProof(dpop, 'POST', url, (proof) =>
+    tokenRequest(dpop, 'POST', url, (proof) =>
       http.post<unknown>(url, body, {
         ...options,
         keepalive: extra.keepalive,

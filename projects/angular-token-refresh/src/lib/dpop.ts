@@ -1,6 +1,6 @@
-import { HttpErrorResponse, HttpHeaders, HttpResponse } from '@angular/common/http';
+import { HttpErrorResponse, HttpEvent, HttpHeaders, HttpRequest, HttpResponse } from '@angular/common/http';
 import { InjectionToken, inject } from '@angular/core';
-import { Observable, catchError, defer, from, map, switchMap, throwError } from 'rxjs';
+import { Observable, catchError, defer, from, map, switchMap, tap, throwError } from 'rxjs';
 
 import { AUTH_CONFIG } from './auth-config';
 import { IndexedDbTokenStorage } from './indexed-db-token-storage';
@@ -66,6 +66,57 @@ export class DPoPProofs {
       .setIssuedAt()
       .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await jwk })
       .sign(keyPair.privateKey);
+  }
+
+  /**
+   * Sends a token-endpoint request with a proof (`send` gets the headers to add), learns the server's nonce from its
+   * answer, and answers a `400 use_dpop_nonce` by sending it once more with the nonce it asked for (RFC 9449 §8).
+   */
+  tokenRequest<T>(method: string, url: string, send: (headers: Record<string, string>) => Observable<HttpResponse<T>>): Observable<T> {
+    const attempt = (retried: boolean): Observable<T> =>
+      from(this.proof(method, url)).pipe(
+        switchMap((proof) => send({ DPoP: proof })),
+        map((response) => {
+          this.learnNonce(url, response.headers);
+          return response.body as T;
+        }),
+        catchError((error: unknown) => {
+          if (error instanceof HttpErrorResponse) {
+            this.learnNonce(url, error.headers);
+            if (!retried && error.status === 400 && oauthErrorCode(error) === 'use_dpop_nonce') {
+              return attempt(true);
+            }
+          }
+          return throwError(() => error);
+        }),
+      );
+    return defer(() => attempt(false));
+  }
+
+  /**
+   * Sends a request the interceptor authorises with `token` bound to the key: `send` gets a fresh proof (RFC 9449 §7),
+   * and the nonce of each answer is learnt.
+   */
+  authorize(
+    req: HttpRequest<unknown>,
+    token: string,
+    send: (proof: string) => Observable<HttpEvent<unknown>>,
+  ): Observable<HttpEvent<unknown>> {
+    const learn = (answer: unknown): void => {
+      if (answer instanceof HttpResponse || answer instanceof HttpErrorResponse) {
+        this.learnNonce(req.url, answer.headers);
+      }
+    };
+    return from(this.proof(req.method, req.url, token)).pipe(switchMap(send), tap<HttpEvent<unknown>>({ next: learn, error: learn }));
+  }
+
+  /** Whether `error` is an API's `401` asking for a DPoP nonce (RFC 9449 §9: `WWW-Authenticate: DPoP error="use_dpop_nonce"`). */
+  isNonceChallenge(error: unknown): boolean {
+    return (
+      error instanceof HttpErrorResponse &&
+      error.status === 401 &&
+      /(^|,)\s*DPoP\b[^]*error="use_dpop_nonce"/i.test(error.headers.get('WWW-Authenticate') ?? '')
+    );
   }
 
   /** Remembers the nonce in an answer from `url`'s server (its `DPoP-Nonce` header), for this tab and its siblings. */
@@ -136,40 +187,14 @@ export function browserDPoP(sessionId: () => string | null): DPoPProofs | null {
 }
 
 /**
- * Sends a token-endpoint request with a proof (`send` gets the headers to add), learns the server's nonce from its
- * answer, and answers a `400 use_dpop_nonce` by sending it once more with the nonce it asked for (RFC 9449 §8).
+ * Sends a token-endpoint request (`send` gets the headers to add): with a proof when `dpop` is given, through
+ * {@link DPoPProofs.tokenRequest}; as it is otherwise. Resolves with the answer's body.
  */
-export function withProof<T>(
+export function tokenRequest<T>(
   dpop: DPoPProofs | null,
   method: string,
   url: string,
   send: (headers: Record<string, string>) => Observable<HttpResponse<T>>,
 ): Observable<T> {
-  const attempt = (retried: boolean): Observable<T> =>
-    (dpop ? from(dpop.proof(method, url)).pipe(map((proof): Record<string, string> => ({ DPoP: proof }))) : from([{}])).pipe(
-      switchMap((headers) => send(headers)),
-      map((response) => {
-        dpop?.learnNonce(url, response.headers);
-        return response.body as T;
-      }),
-      catchError((error: unknown) => {
-        if (dpop && error instanceof HttpErrorResponse) {
-          dpop.learnNonce(url, error.headers);
-          if (!retried && error.status === 400 && oauthErrorCode(error) === 'use_dpop_nonce') {
-            return attempt(true);
-          }
-        }
-        return throwError(() => error);
-      }),
-    );
-  return defer(() => attempt(false));
-}
-
-/** Whether `error` is an API's `401` asking for a DPoP nonce (RFC 9449 §9: `WWW-Authenticate: DPoP error="use_dpop_nonce"`). */
-export function isNonceChallenge(error: unknown): boolean {
-  return (
-    error instanceof HttpErrorResponse &&
-    error.status === 401 &&
-    /(^|,)\s*DPoP\b[^]*error="use_dpop_nonce"/i.test(error.headers.get('WWW-Authenticate') ?? '')
-  );
+  return dpop ? dpop.tokenRequest(method, url, send) : send({}).pipe(map((response) => response.body as T));
 }

@@ -3,7 +3,7 @@ import { Observable, defer, from, map, of, switchMap } from 'rxjs';
 
 import type { AuthBackend, TokenSet } from './auth-backend';
 import { bypassAuth } from './bypass-auth';
-import { DPoPProofs, withProof } from './dpop';
+import { DPoPProofs, tokenRequest } from './dpop';
 import { oauthErrorCode } from './oauth-error';
 import type { CodeFlowOptions, ServerMetadata } from './oauth2-code-flow';
 import { SignInError } from './sign-in-error';
@@ -48,7 +48,7 @@ export function oauth2Backend(http: HttpClient, options: OAuth2Options, baseUrl:
         body.set(name, value);
       }
     }
-    return withProof(dpop, 'POST', url, (proof) =>
+    return tokenRequest(dpop, 'POST', url, (proof) =>
       http.post<unknown>(url, body.toString(), { headers: { ...FORM, ...proof }, context: bypassAuth(), observe: 'response' }),
     );
   };
