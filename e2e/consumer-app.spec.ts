@@ -1,6 +1,6 @@
 import { ANGULAR_MAJORS, AppStyle, consumerBuild } from './consumer-app';
-import { appErrors, expectStable, test } from './consumer-fixtures';
-import { expect, storedTokens, writeStoredTokens } from './fixtures';
+import { appErrors, test } from './consumer-fixtures';
+import { expect, expectStable, storedTokens, writeStoredTokens } from './fixtures';
 import { watchForLoginPage } from './login-watch';
 
 const STYLES: Record<AppStyle, string> = {

@@ -1,7 +1,7 @@
 import { Page } from '@playwright/test';
 
 import { startTokenServer } from '../server/start-token-server';
-import { test as base, expect } from './fixtures';
+import { test as base } from './fixtures';
 
 /** A token server of its own for each test (with `serverEnv`), serving the consumer app build in `staticDir`. */
 export const test = base.extend<{ staticDir: string; consumerServerEnv: Record<string, string> }>({
@@ -16,11 +16,6 @@ export const test = base.extend<{ staticDir: string; consumerServerEnv: Record<s
     }
   },
 });
-
-/** `ApplicationRef.isStable` turns true within a few seconds (the app mirrors it on `<html data-stable>`). */
-export async function expectStable(page: Page): Promise<void> {
-  await expect(page.locator('html')).toHaveAttribute('data-stable', 'true', { timeout: 5_000 });
-}
 
 /** Errors the app throws or logs; the browser's own "Failed to load resource" lines (the 401s) are expected. */
 export function appErrors(page: Page): string[] {

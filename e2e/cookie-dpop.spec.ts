@@ -1,8 +1,9 @@
+import { join } from 'node:path';
+
 import { newProofKey } from '../server/dpop-proof-key';
 import { CONSUMER_BUILDS } from './consumer-app';
-import { appErrors, expectStable, test } from './consumer-fixtures';
-import { expect } from './fixtures';
-import { join } from 'node:path';
+import { appErrors, test } from './consumer-fixtures';
+import { expect, expectStable } from './fixtures';
 
 // The install snippet with withRefreshTokenCookie() and withDPoP(), on zone.js, against the bundled server requiring
 // DPoP with nonces: the HttpOnly refresh cookie belongs to a session bound to the browser's key.

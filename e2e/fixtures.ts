@@ -193,3 +193,8 @@ function onTokenStore(page: Page, write: boolean, value?: unknown): Promise<unkn
     { write, value },
   );
 }
+
+/** `ApplicationRef.isStable` turns true within a few seconds (the app mirrors it on `<html data-stable>`). */
+export async function expectStable(page: Page): Promise<void> {
+  await expect(page.locator('html')).toHaveAttribute('data-stable', 'true', { timeout: 5_000 });
+}

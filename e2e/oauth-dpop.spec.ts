@@ -2,6 +2,7 @@ import { join } from 'node:path';
 
 import { newProofKey } from '../server/dpop-proof-key';
 import { ListeningProcess, spawnListening } from '../server/spawn-listening';
+import { expectStable } from './fixtures';
 import { API_AUDIENCE } from './oauth/api-audience';
 import { breakAccessToken, expect, send, signInByRedirect, stats, storedTokens, test } from './oauth/oauth-fixtures';
 
@@ -56,7 +57,7 @@ test('signs in by redirect with proofs, gets tokens bound to its key, and shows 
   await page.getByRole('button', { name: 'Who am I' }).click();
   await expect(page.getByTestId('whoami')).toHaveText('the API says: ada');
   expect((await stats(page)).tokenRequests).toEqual({ authorization_code: 1 });
-  await expect(page.locator('html')).toHaveAttribute('data-stable', 'true', { timeout: 5_000 });
+  await expectStable(page);
 });
 
 test('20 staggered 401s make exactly one refresh grant, with a proof, and the page shows all 20 answers', async ({ page }) => {
@@ -75,7 +76,7 @@ test('20 staggered 401s make exactly one refresh grant, with a proof, and the pa
       dpop: { proofs: 2, nonceChallenges: 1 },
     }),
   );
-  await expect(page.locator('html')).toHaveAttribute('data-stable', 'true', { timeout: 5_000 });
+  await expectStable(page);
 });
 
 test('copied tokens are useless without the key at the API and at oidc-provider, and the session goes on', async ({
